@@ -1,0 +1,22 @@
+package org.kongjava.core.listener;
+
+/**
+ * Every handler name, in pipeline order. One place to see what a connection goes through:
+ * proxyProtocol, tls, idle/timeouts, httpCodec, the listener's own handlers.
+ */
+public final class PipelineNames {
+    public static final String PROXY_PROTOCOL = "gw.proxyProtocol";
+    public static final String TLS = "gw.tls";
+    public static final String HEADER_TIMEOUT = "gw.headerTimeout";
+    public static final String HTTP_CODEC = "gw.httpCodec";
+    public static final String HTTP_GUARD = "gw.httpGuard";
+    public static final String HTTP_KEEPALIVE = "gw.httpKeepAlive";
+    public static final String HTTP_PROXY = "gw.httpProxy";
+    public static final String ADMIN_AGGREGATOR = "gw.adminAggregator";
+    public static final String ADMIN = "gw.admin";
+    public static final String UPSTREAM_CODEC = "gw.upstreamCodec";
+    public static final String UPSTREAM_HANDLER = "gw.upstream";
+
+    private PipelineNames() {
+    }
+}
