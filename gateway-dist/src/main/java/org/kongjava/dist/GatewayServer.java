@@ -1,0 +1,263 @@
+package org.kongjava.dist;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.kongjava.admin.AdminContext;
+import org.kongjava.admin.AdminServer;
+import org.kongjava.config.conf.HttpLimits;
+import org.kongjava.config.conf.KongConf;
+import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.config.net.CidrSet;
+import org.kongjava.config.store.ConfigStore;
+import org.kongjava.config.store.MemoryConfigStore;
+import org.kongjava.core.listener.BoundListener;
+import org.kongjava.core.listener.ListenerManager;
+import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.snapshot.ConfigWriter;
+import org.kongjava.core.snapshot.SnapshotCompiler;
+import org.kongjava.core.snapshot.SnapshotHolder;
+import org.kongjava.core.transport.EventLoops;
+import org.kongjava.proxy.http.HeaderSettings;
+import org.kongjava.proxy.http.HttpProxyPipelineFactory;
+import org.kongjava.proxy.http.HttpProxySettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running gateway: wires configuration, event loops, the routing snapshot, the config writer
+ * and every listener, and takes it all down again (fast, or draining in-flight requests).
+ */
+final class GatewayServer {
+    private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+    static final String KONG_VERSION = "3.10.0";
+
+    /** Listener flags whose behaviour a later release brings: refused when set, never silently ignored. */
+    static final List<String> NOT_YET_FLAGS = List.of("ssl", "http2", "proxy_protocol", "transparent");
+
+    private final KongConf conf;
+    private final Prefix prefix;
+    private EventLoops loops;
+    private ListenerManager listeners;
+    private ConfigWriter writer;
+    private ConfigStore store;
+    private final ServerCounters counters = new ServerCounters();
+
+    GatewayServer(KongConf conf, Prefix prefix) {
+        this.conf = conf;
+        this.prefix = prefix;
+    }
+
+    /** Listener entries this release serves; throws naming the key and flag for a user-set unsupported flag. */
+    static List<ListenSpec> servedListeners(KongConf conf, String key) {
+        List<ListenSpec> served = new ArrayList<>();
+        for (ListenSpec s : conf.listeners(key)) {
+            String flag = unsupportedFlag(s);
+            if (flag == null) {
+                served.add(s);
+            } else if (!conf.isDefault(key)) {
+                throw new IllegalArgumentException(key + ": flag '" + flag + "' on " + s.address()
+                        + " is not supported yet (remove it from " + key + ")");
+            } else {
+                LoggerFactory.getLogger(GatewayServer.class).info(
+                        "{} default entry {} not started: flag '{}' is not supported yet", key, s.address(), flag);
+            }
+        }
+        return served;
+    }
+
+    private static String unsupportedFlag(ListenSpec s) {
+        if (s.ssl()) return "ssl";
+        if (s.http2()) return "http2";
+        if (s.proxyProtocol()) return "proxy_protocol";
+        if (s.transparent()) return "transparent";
+        if (s.udp()) return "udp";
+        return null;
+    }
+
+    /** Checks what start-up would refuse, without binding anything (used by {@code check} too). */
+    static void validateForStart(KongConf conf) {
+        servedListeners(conf, "proxy_listen");
+        servedListeners(conf, "admin_listen");
+        if (!conf.listeners("stream_listen").isEmpty()) {
+            throw new IllegalArgumentException("stream_listen: stream proxying is not supported yet (set stream_listen = off)");
+        }
+    }
+
+    void start() throws IOException {
+        validateForStart(conf);
+        reportKeys();
+        String nodeId = nodeId();
+        loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
+        store = new MemoryConfigStore();
+        SnapshotCompiler compiler = new SnapshotCompiler();
+        SnapshotHolder holder = new SnapshotHolder(compiler.compile(store.load()));
+        writer = new ConfigWriter(holder, compiler, store);
+        listeners = new ListenerManager(loops);
+
+        HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
+        for (ListenSpec s : servedListeners(conf, "proxy_listen")) {
+            listeners.bind(s, proxy);
+        }
+        AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
+                conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
+                HeaderSettings.expandTokens(conf.list("headers"))));
+        for (ListenSpec s : servedListeners(conf, "admin_listen")) {
+            listeners.bind(s, admin);
+        }
+        writeListenersFile();
+        Prefix.writeAtomically(prefix.pidFile(), ProcessHandle.current().pid() + "\n");
+    }
+
+    static HttpProxySettings proxySettings(KongConf conf) {
+        CidrSet trusted = CidrSet.parse(conf.list("trusted_ips"));
+        boolean requestIdUpstream = conf.list("headers_upstream").stream()
+                .anyMatch(h -> h.equalsIgnoreCase("x-kong-request-id"));
+        HeaderSettings headers = new HeaderSettings(HeaderSettings.expandTokens(conf.list("headers")), requestIdUpstream,
+                conf.string("error_default_type"), trusted::contains, conf.string("real_ip_header"),
+                conf.bool("real_ip_recursive"), portMaps(conf.list("port_maps")), conf.bool("allow_debug_header"),
+                KONG_VERSION);
+        HttpLimits limits = conf.httpLimits();
+        return new HttpProxySettings(headers, limits.clientMaxBodySize(), limits.clientHeaderTimeoutMillis(),
+                limits.clientBodyTimeoutMillis(), limits.keepaliveTimeoutMillis(), limits.keepaliveRequests(),
+                limits.largeHeaderBufferSize(), limits.largeHeaderBufferSize(),
+                conf.integer("upstream_keepalive_pool_size"), conf.integer("upstream_keepalive_max_requests"),
+                conf.seconds("upstream_keepalive_idle_timeout") * 1000L);
+    }
+
+    /** {@code port_maps = 80:8000, 443:8443}: kong port → host port, for X-Forwarded-Port. */
+    static Map<Integer, Integer> portMaps(List<String> entries) {
+        Map<Integer, Integer> m = new HashMap<>();
+        for (String e : entries) {
+            String[] p = e.split(":");
+            if (p.length != 2) {
+                throw new IllegalArgumentException("port_maps: invalid entry '" + e + "' (expected <host port>:<kong port>)");
+            }
+            try {
+                m.put(Integer.parseInt(p[1].trim()), Integer.parseInt(p[0].trim()));
+            } catch (NumberFormatException ex) {
+                throw new IllegalArgumentException("port_maps: invalid entry '" + e + "' (expected <host port>:<kong port>)");
+            }
+        }
+        return Map.copyOf(m);
+    }
+
+    private void reportKeys() {
+        if (!conf.notImplemented().isEmpty()) {
+            log.info("accepted but not implemented yet (no effect): {}", String.join(", ", conf.notImplemented()));
+        }
+        if (!conf.nginxWithoutEffect().isEmpty()) {
+            log.info("nginx directives with no effect in kong-java: {}", String.join(", ", conf.nginxWithoutEffect()));
+        }
+        for (String k : conf.unknownKeys()) {
+            log.warn("unknown configuration key '{}' ignored", k);
+        }
+    }
+
+    private String nodeId() throws IOException {
+        String configured = conf.string("node_id");
+        if (configured != null) {
+            return configured;
+        }
+        Path file = prefix.root().resolve("node.id");
+        if (Files.isRegularFile(file)) {
+            String id = Files.readString(file).trim();
+            try {
+                return UUID.fromString(id).toString();
+            } catch (IllegalArgumentException ignored) {
+                // regenerated below
+            }
+        }
+        String id = UUID.randomUUID().toString();
+        Prefix.writeAtomically(file, id + "\n");
+        return id;
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
+    }
+
+    private void writeListenersFile() throws IOException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (BoundListener b : listeners.bound()) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("key", b.spec().key());
+            m.put("host", b.localAddress().getAddress().getHostAddress());
+            m.put("port", b.localAddress().getPort());
+            m.put("ssl", b.spec().ssl());
+            if (out.stream().noneMatch(o -> o.get("key").equals(m.get("key")) && o.get("port").equals(m.get("port")))) {
+                out.add(m);
+            }
+        }
+        Prefix.writeAtomically(prefix.listenersFile(),
+                new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(out) + "\n");
+    }
+
+    /**
+     * Stops the gateway. With a drain time, listeners stop accepting first and in-flight requests get
+     * up to that long to finish; without, everything closes at once.
+     *
+     * @return true when nothing was cut short
+     */
+    boolean stop(long drainMillis) {
+        boolean clean = true;
+        if (listeners != null) {
+            listeners.stopAccepting();
+        }
+        if (drainMillis > 0) {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMillis);
+            while (counters.connectionsBusy.sum() > 0 && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            clean = counters.connectionsBusy.sum() <= 0;
+            if (!clean) {
+                log.warn("{} request(s) still in flight after {} ms; closing", counters.connectionsBusy.sum(), drainMillis);
+            }
+        }
+        if (writer != null) {
+            writer.close();
+        }
+        if (loops != null) {
+            loops.close();
+        }
+        try {
+            if (store != null) {
+                store.close();
+            }
+        } catch (IOException e) {
+            log.warn("closing the configuration store failed: {}", e.getMessage());
+        }
+        try {
+            Files.deleteIfExists(prefix.listenersFile());
+            Files.deleteIfExists(prefix.pidFile());
+            Files.deleteIfExists(prefix.quitMarker());
+        } catch (IOException ignored) {
+            // a stale file is harmless: health checks the pid's liveness
+        }
+        return clean;
+    }
+
+    static String lower(String s) {
+        return s == null ? null : s.toLowerCase(Locale.ROOT);
+    }
+}
