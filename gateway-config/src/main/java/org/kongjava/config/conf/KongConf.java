@@ -1,7 +1,6 @@
 package org.kongjava.config.conf;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,6 +11,7 @@ import java.util.NoSuchElementException;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import org.kongjava.config.net.CidrSet;
 
 /**
@@ -150,7 +150,7 @@ public final class KongConf {
         List<ListenSpec> specs = listeners.get(key);
         if (specs == null) {
             throw new IllegalArgumentException(key + " is not a listen key the gateway implements (expected one of "
-                    + String.join(", ", new java.util.TreeSet<>(listeners.keySet())) + ")");
+                    + String.join(", ", new TreeSet<>(listeners.keySet())) + ")");
         }
         return specs;
     }
@@ -355,12 +355,5 @@ public final class KongConf {
             }
         }
         return null;
-    }
-
-    static List<String> sorted(Iterable<String> keys) {
-        List<String> out = new ArrayList<>();
-        keys.forEach(out::add);
-        Collections.sort(out);
-        return out;
     }
 }

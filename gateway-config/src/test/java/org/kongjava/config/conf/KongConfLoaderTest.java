@@ -268,7 +268,8 @@ class KongConfLoaderTest {
             "nginx_http_large_client_header_buffers = 4 | nginx_http_large_client_header_buffers: '4' is not a buffer setting (expected '<number> <size>', e.g. '4 8k')",
             "nginx_http_keepalive_requests = lots | nginx_http_keepalive_requests: 'lots' is not a number",
             "prefix = | prefix: a value is required (expected a directory path)",
-            "upstream_keepalive_pool_size = | upstream_keepalive_pool_size: a value is required (expected a number, 0 or greater)"
+            "upstream_keepalive_pool_size = | upstream_keepalive_pool_size: a value is required (expected a number, 0 or greater)",
+            "node_id = {vault://env/node-id} | node_id: vault references are not supported yet, got '{vault://env/node-id}' (expected a plain value)"
     })
     void badValueIsOneLineNamingKeyValueAndForm(String line, String expected) throws IOException {
         assertEquals(List.of(expected), problems(line));
