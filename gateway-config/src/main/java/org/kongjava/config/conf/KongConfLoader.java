@@ -3,6 +3,7 @@ package org.kongjava.config.conf;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -274,6 +275,13 @@ public final class KongConfLoader {
                 if (!UUID.matcher(v).matches()) {
                     problems.add("node_id must be a valid UUID, got '" + v
                             + "' (expected e.g. 8b7de2ba-0477-4667-a811-8bca46073ca9)");
+                }
+            }
+            case "prefix" -> {
+                try {
+                    Path.of(v);
+                } catch (InvalidPathException e) {
+                    problems.add("prefix: invalid path '" + v + "' (" + e.getReason() + "; expected a directory path)");
                 }
             }
             case "nginx_worker_processes", "nginx_main_worker_processes" -> {

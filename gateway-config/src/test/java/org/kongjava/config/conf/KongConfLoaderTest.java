@@ -276,6 +276,14 @@ class KongConfLoaderTest {
     }
 
     @Test
+    void prefixMustBeAPath() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> KongConfLoader.load(null, Map.of(), Map.of("prefix", "/tmp/a\u0000b")));
+        assertEquals(1, e.problems().size());
+        assertTrue(e.problems().get(0).startsWith("prefix: invalid path '/tmp/a"), e.problems().get(0));
+    }
+
+    @Test
     void unknownListenFlagNamesTheKey() throws IOException {
         List<String> p = problems("admin_listen = 127.0.0.1:8001 fast");
         assertEquals(1, p.size());
