@@ -4,7 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -15,6 +16,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,15 +30,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One connection's Admin API handler. Parses the aggregated request on the event loop, dispatches it,
- * and writes the response on the same loop when the (possibly asynchronous) result is ready. While a
- * response is pending the channel stops reading, so pipelined requests are answered in order.
+ * and writes the response on the same loop when the (possibly asynchronous) result is ready.
+ * <p>
+ * One request at a time per connection: while a response is pending the channel stops reading, and
+ * requests already decoded from the same read wait in {@link #queued}, so pipelined requests are
+ * answered in order and a read after a write sees that write.
  */
-final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class AdminHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(AdminHandler.class);
     private static final String JSON = "application/json; charset=utf-8";
 
     private final AdminContext ctx;
     private final AdminApi api;
+    // Not volatile: only this channel's event loop touches them.
+    private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
+    private boolean busy;
 
     AdminHandler(AdminContext ctx, AdminApi api) {
         this.ctx = ctx;
@@ -54,11 +62,37 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     @Override
     public void channelInactive(ChannelHandlerContext c) throws Exception {
         ctx.counters().connectionsActive.decrement();
+        FullHttpRequest q;
+        while ((q = queued.poll()) != null) {
+            q.release();
+        }
         super.channelInactive(c);
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext c, FullHttpRequest req) {
+    public void channelRead(ChannelHandlerContext c, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ReferenceCountUtil.release(msg); // the aggregator only emits full requests; anything else is dropped
+            return;
+        }
+        if (busy) {
+            queued.add(req);
+            return;
+        }
+        handle(c, req);
+    }
+
+    /** Handles one request; the request is released here once its facts are copied out. */
+    private void handle(ChannelHandlerContext c, FullHttpRequest req) {
+        busy = true;
+        try {
+            start(c, req);
+        } finally {
+            req.release();
+        }
+    }
+
+    private void start(ChannelHandlerContext c, FullHttpRequest req) {
         long start = System.nanoTime();
         ctx.counters().totalRequests.increment();
         ctx.counters().connectionsBusy.increment();
@@ -72,7 +106,7 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             result = CompletableFuture.failedFuture(t);
         }
         if (!result.isDone()) {
-            c.channel().config().setAutoRead(false); // answer in order: no next request until this one is written
+            c.channel().config().setAutoRead(false); // no next request until this one is answered
         }
         result.whenComplete((resp, err) -> {
             AdminResponse r = err == null ? resp : toResponse(err);
@@ -190,7 +224,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
-        if (!c.channel().config().isAutoRead()) {
+        busy = false;
+        FullHttpRequest next = queued.poll();
+        if (next != null) {
+            handle(c, next);
+        } else if (!c.channel().config().isAutoRead()) {
             c.channel().config().setAutoRead(true);
         }
     }

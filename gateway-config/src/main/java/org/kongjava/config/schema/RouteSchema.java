@@ -75,12 +75,14 @@ public final class RouteSchema extends EntityType<Route> {
                 hosts,
                 paths,
                 headers,
-                Field.integer("regex_priority").dflt(0L),
+                // Kong allows any integer; the model keeps an int.
+                Field.integer("regex_priority").between(Integer.MIN_VALUE, Integer.MAX_VALUE).dflt(0L),
                 Field.string("path_handling").dflt("v0").oneOf(List.of("v0", "v1")));
 
         Predicate<Object> noSniProtocol = v -> v instanceof List<?> l && l.stream().noneMatch(SNI_PROTOCOLS::contains);
         List<EntityCheck> checks = List.of(EntityCheck.conditional("protocols", noSniProtocol, "snis", f -> f.lenEq(0),
-                "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"));
+                "'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"),
+                RouteSchema::routerExpressionCheck);
 
         String httpOnly = "'http' or 'https'";
         EntitySchema.Subschema http = new EntitySchema.Subschema(
@@ -113,6 +115,26 @@ public final class RouteSchema extends EntityType<Route> {
         Map<String, EntitySchema.Subschema> subschemas = Map.of("http", http, "https", http, "tcp", stream, "tls", stream,
                 "udp", stream, "tls_passthrough", stream, "grpc", grpc, "grpcs", grpc);
         return new EntitySchema("routes", fields, checks, "protocols", subschemas);
+    }
+
+    /**
+     * traditional_compatible compiles each route for the ATC router, whose regex engine (Rust's
+     * {@code regex} crate) has no look-around, back-references or atomic groups; Kong refuses such
+     * paths at write time. Runs only when the fields themselves are valid, as Kong's check does.
+     */
+    private static void routerExpressionCheck(Map<String, Object> input, EntitySchema schema, Map<String, Object> errors) {
+        if (!errors.isEmpty() || !(input.get("paths") instanceof List<?> paths)) {
+            return;
+        }
+        for (Object o : paths) {
+            if (o instanceof String p && p.startsWith("~")) {
+                String why = RegexDialect.unsupported(p.substring(1));
+                if (why != null) {
+                    EntityCheck.addEntityError(errors, "Router Expression failed validation: regex parse error: " + why);
+                    return;
+                }
+            }
+        }
     }
 
     private static Predicate<Object> contains(String p) {

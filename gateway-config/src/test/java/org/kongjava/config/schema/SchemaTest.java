@@ -300,6 +300,17 @@ class SchemaTest {
     }
 
     @Test
+    void routeRegexMustSuitTheRouterEngine() throws Exception {
+        EntityException e = routeError(EntitySet.EMPTY, "{'paths':['~/(?=a)b']}");
+        assertEquals("schema violation (Router Expression failed validation: regex parse error: look-around, including look-ahead and "
+                + "look-behind, is not supported)", e.getMessage());
+        assertTrue(e.fields().containsKey("@entity"));
+        assertEquals("schema violation (Router Expression failed validation: regex parse error: backreferences are not supported)",
+                routeError(EntitySet.EMPTY, "{'paths':['~/(a)\\\\1']}").getMessage());
+        ROUTES.insert(EntitySet.EMPTY, json("{'paths':['~/[(?=]x\\\\d+']}"), NOW);
+    }
+
+    @Test
     void routeHeaders() {
         assertEquals("schema violation (headers: cannot contain 'host' header, which must be specified in the 'hosts' attribute)",
                 routeError(EntitySet.EMPTY, "{'headers':{'Host':['a']}}").getMessage());
