@@ -339,6 +339,26 @@ class AdminServerTest {
         assertEquals(201, send("POST", "/services", "application/json", big).statusCode());
     }
 
+    @Test
+    void pipelinedRequestsAreAnsweredInOrderAndSeeEarlierWrites() throws Exception {
+        String post = "{\"name\":\"pipe\",\"host\":\"p.test\"}";
+        String requests = "POST /services HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: " + post.length()
+                + "\r\n\r\n" + post
+                + "GET /services/pipe HTTP/1.1\r\nHost: x\r\n\r\n"
+                + "GET /nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        try (Socket s = new Socket("127.0.0.1", base.getPort())) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(requests.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            String resp = new String(readAll(s.getInputStream()), StandardCharsets.UTF_8);
+            int created = resp.indexOf("HTTP/1.1 201");
+            int ok = resp.indexOf("HTTP/1.1 200");
+            int notFound = resp.indexOf("HTTP/1.1 404");
+            assertTrue(created >= 0 && created < ok && ok < notFound, resp);
+            assertTrue(resp.substring(ok, notFound).contains("\"name\":\"pipe\""), resp);
+        }
+    }
+
     private static byte[] readAll(InputStream in) throws IOException {
         return in.readAllBytes(); // the server closes after a 413
     }
