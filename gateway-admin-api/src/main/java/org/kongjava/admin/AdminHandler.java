@@ -111,9 +111,9 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         result.whenComplete((resp, err) -> {
             AdminResponse r = err == null ? resp : toResponse(err);
             if (c.executor().inEventLoop()) {
-                write(c, r, keepAlive, origin, head, start);
+                safeWrite(c, r, keepAlive, origin, head, start);
             } else {
-                c.executor().execute(() -> write(c, r, keepAlive, origin, head, start));
+                c.executor().execute(() -> safeWrite(c, r, keepAlive, origin, head, start));
             }
         });
     }
@@ -149,7 +149,9 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     /** Decoded path segments; a trailing slash is tolerated ({@code /services/} is {@code /services}). */
     static List<String> segments(String rawPath) {
         List<String> out = new ArrayList<>();
-        String p = rawPath;
+        // Netty keeps request-line bytes as ISO-8859-1 chars; raw (unescaped) UTF-8 names need re-decoding.
+        String p = rawPath.chars().anyMatch(ch -> ch > 0x7F)
+                ? new String(rawPath.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8) : rawPath;
         while (p.length() > 1 && p.endsWith("/")) {
             p = p.substring(0, p.length() - 1);
         }
@@ -195,9 +197,19 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         return AdminResponse.unexpected();
     }
 
+    /** Writes the response; a failure while encoding it still answers (500) rather than leaving the client waiting. */
+    private void safeWrite(ChannelHandlerContext c, AdminResponse r, boolean keepAlive, String origin, boolean head, long start) {
+        try {
+            write(c, r, keepAlive, origin, head, start);
+        } catch (RuntimeException e) {
+            log.error("admin API: cannot write response", e);
+            write(c, AdminResponse.unexpected(), keepAlive, origin, head, start);
+        }
+    }
+
     private void write(ChannelHandlerContext c, AdminResponse r, boolean keepAlive, String origin, boolean head, long start) {
-        ctx.counters().connectionsBusy.decrement();
         byte[] bytes = r.body() == null ? new byte[0] : AdminJson.write(r.body());
+        ctx.counters().connectionsBusy.decrement();
         ByteBuf content = head || bytes.length == 0 ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes);
         FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()), content);
         var h = resp.headers();
