@@ -355,6 +355,25 @@ class SchemaTest {
                 routeError(EntitySet.EMPTY, "{'paths':['/'],'path_handling':'v2'}").getMessage());
     }
 
+    @Test
+    void violationMessageOrdering() {
+        Map<String, Object> errors = new LinkedHashMap<>();
+        errors.put("foo", "expected an integer");
+        errors.put("bar", "length must be 5");
+        errors.put("baz", "unknown field");
+        errors.put("@entity", new java.util.ArrayList<>(List.of("at least one of plim or plum is needed",
+                "the check function errored out", "an extra error")));
+        errors.put("external_entity", Map.of("id", "missing primary key"));
+        SchemaViolation v = new SchemaViolation(errors);
+        assertEquals("7 schema violations (at least one of plim or plum is needed; the check function errored out; an extra error; "
+                + "bar: length must be 5; baz: unknown field; external_entity.id: missing primary key; foo: expected an integer)",
+                v.getMessage());
+        assertEquals("schema violation (the check function errored out)",
+                new SchemaViolation(Map.of("@entity", List.of("the check function errored out"))).getMessage());
+        assertEquals("invalid primary key: '{id=\"missing\",id2=\"missing2\"}'",
+                EntityException.invalidPrimaryKey(new LinkedHashMap<>(Map.of("id2", "missing2", "id", "missing"))).getMessage());
+    }
+
     // ------------------------------------------------------------------ forms
 
     @Test
