@@ -105,18 +105,28 @@ final class EntitySchema {
             boolean present = data.containsKey(k);
             Object v = data.get(k);
             if (f.isAuto()) {
-                if (k.equals("id") && creating && !present) {
+                if (k.equals("id") && creating && v == null) {
                     data.put(k, UUID.randomUUID().toString());
                     continue;
                 }
-                if (k.equals("created_at") && creating && v == null) {
-                    data.put(k, now);
+                if (k.equals("created_at") && v == null) {
+                    if (creating) {
+                        data.put(k, now);
+                    } else {
+                        data.remove(k); // an update keeps the stored creation time
+                    }
                     continue;
                 }
                 if (k.equals("updated_at")) {
                     data.put(k, now);
                     continue;
                 }
+            }
+            if (present && v == null && f.hasDefault() && f.defaultValue() != null) {
+                // kong-java's model has no "unset" for these (retries, timeouts, regex_priority, ...):
+                // clearing one means going back to its default.
+                data.put(k, f.defaultValue());
+                continue;
             }
             if (!present) {
                 if (creating) {

@@ -198,6 +198,20 @@ class SchemaTest {
     }
 
     @Test
+    void nullsForFieldsWithDefaultsMeanTheDefault() {
+        EntitySet set = SERVICES.insert(EntitySet.EMPTY, json("{'host':'a.test','name':'svc','retries':9,'id':null}"), NOW).next();
+        Service s = SERVICES.update(set, "svc", json("{'retries':null,'created_at':null,'read_timeout':null}"), NOW + 1).entity();
+        assertEquals(5, s.retries());
+        assertEquals(60000, s.readTimeout());
+        assertEquals(NOW, s.createdAt());
+        assertEquals("schema violation (host: required field missing)",
+                assertThrows(EntityException.class, () -> SERVICES.update(set, "svc", json("{'host':null}"), NOW)).getMessage());
+        Route r = ROUTES.insert(EntitySet.EMPTY, json("{'paths':['/'],'regex_priority':null,'path_handling':null}"), NOW).entity();
+        assertEquals(0, r.regexPriority());
+        assertEquals("v0", r.pathHandling());
+    }
+
+    @Test
     void deleteReferencedService() throws Exception {
         EntitySet set = SERVICES.insert(EntitySet.EMPTY, json("{'host':'a.test','name':'svc'}"), NOW).next();
         EntitySet withRoute = ROUTES.insert(set, json("{'paths':['/'],'service':{'name':'svc'}}"), NOW).next();
