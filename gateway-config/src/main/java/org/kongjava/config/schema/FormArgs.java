@@ -140,16 +140,18 @@ public final class FormArgs {
         return n.isEmpty() || isDigits(n);
     }
 
+    /** An array index: 1..1000 (a larger "index" is kept as a map key, so no request can make a huge list). */
     private static boolean isDigits(String s) {
-        if (s.isEmpty() || s.length() > 6) {
+        if (s.isEmpty() || s.length() > 4) {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            if (!Character.isDigit(s.charAt(i))) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
                 return false;
             }
         }
-        return true;
+        return Integer.parseInt(s) <= 1000;
     }
 
     /** Kong's {@code infer}: coerces every known field; unknown keys pass through (and fail validation). */

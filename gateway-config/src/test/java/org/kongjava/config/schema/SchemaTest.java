@@ -388,6 +388,43 @@ class SchemaTest {
                 EntityException.invalidPrimaryKey(new LinkedHashMap<>(Map.of("id2", "missing2", "id", "missing"))).getMessage());
     }
 
+    /** Whatever a client sends, the outcome is an entity or a Kong error, never another exception (a 500). */
+    @Test
+    void anyValueInAnyFieldIsAcceptedOrAKongError() {
+        List<Object> values = new java.util.ArrayList<>(java.util.Arrays.asList(null, "", "x", "/", "~/a", "GET", "a.test", "http", 0, -1,
+                1.5, 99999999999L, true, List.of(), Map.of(), List.of("x"), List.of(1), List.of(Map.of()), Map.of("a", 1),
+                Map.of("id", "nope"), Map.of("name", "x"), List.of(Map.of("ip", 1))));
+        int outcomes = 0;
+        for (EntityType<?> type : List.of(SERVICES, ROUTES)) {
+            List<String> names = new java.util.ArrayList<>(type.schema().fields().stream().map(Field::name).toList());
+            names.add("url");
+            for (String field : names) {
+                for (Object v : values) {
+                    Map<String, Object> input = new LinkedHashMap<>(type == SERVICES ? json("{'host':'a.test'}") : json("{'paths':['/']}"));
+                    input.put(field, v);
+                    Map<String, Object> change = new LinkedHashMap<>();
+                    change.put(field, v);
+                    for (int op = 0; op < 3; op++) {
+                        try {
+                            switch (op) {
+                                case 0 -> type.insert(EntitySet.EMPTY, input, NOW);
+                                case 1 -> type.upsert(EntitySet.EMPTY, "by-name", input, NOW);
+                                default -> type.update(type.insert(EntitySet.EMPTY, json(type == SERVICES
+                                        ? "{'host':'a.test','name':'n'}" : "{'paths':['/'],'name':'n'}"), NOW).next(), "n", change, NOW);
+                            }
+                            outcomes++;
+                        } catch (EntityException expected) {
+                            outcomes++;
+                        } catch (RuntimeException e) {
+                            throw new AssertionError(type.name() + "." + field + " = " + v + " (op " + op + ") -> " + e, e);
+                        }
+                    }
+                }
+            }
+        }
+        assertTrue(outcomes > 2400, "cases run: " + outcomes);
+    }
+
     // ------------------------------------------------------------------ forms
 
     @Test
@@ -418,6 +455,24 @@ class SchemaTest {
         assertEquals(8080L, svc.get("port"));
         assertEquals("x", svc.get("retries"));
         assertEquals("http://a.test", svc.get("url"));
+    }
+
+    @Test
+    void formOddShapesNeverThrow() {
+        Map<String, List<String>> flat = new LinkedHashMap<>();
+        flat.put("a", List.of("1"));
+        flat.put("a.b", List.of("2"));
+        flat.put("c[]", List.of("x"));
+        flat.put("c.d", List.of("y"));
+        flat.put("e[99999]", List.of("z"));
+        flat.put("sources[1].ip", List.of("10.0.0.1"));
+        flat.put("sources[1].port", List.of("80"));
+        flat.put("hosts[2]", List.of("b.test"));
+        Map<String, Object> args = ROUTES.inferForm(FormArgs.decode(flat));
+        assertEquals(Map.of("b", "2"), args.get("a"));
+        assertEquals(Map.of("99999", "z"), args.get("e"));
+        assertEquals(List.of(Map.of("ip", "10.0.0.1", "port", 80L)), args.get("sources"));
+        assertEquals(java.util.Arrays.asList(null, "b.test"), args.get("hosts"));
     }
 
     @ParameterizedTest
