@@ -183,7 +183,10 @@ final class UpstreamState {
                 n++;
             }
         }
-        double avg = n == 0 ? 0 : sum / n;
+        if (n == 0) {
+            return; // nothing measured yet: the first sample sets the average (Kong's nil ewma)
+        }
+        double avg = sum / n;
         for (Peer p : r.peers) {
             p.seedEwma(avg, now);
         }
