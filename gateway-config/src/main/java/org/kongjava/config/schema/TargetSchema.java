@@ -70,7 +70,8 @@ public final class TargetSchema extends EntityType<Target> {
         String host = n.value().host();
         return switch (n.value().kind()) {
             case "ipv4" -> {
-                String[] p = host.split("\\.");
+                int colon = host.indexOf(':');
+                String[] p = (colon < 0 ? host : host.substring(0, colon)).split("\\.");
                 yield Integer.parseInt(p[0]) + "." + Integer.parseInt(p[1]) + "." + Integer.parseInt(p[2]) + "."
                         + Integer.parseInt(p[3]) + ":" + port;
             }
