@@ -110,6 +110,12 @@ public final class DnsCache implements AutoCloseable {
         this.resolver = b.build();
     }
 
+    /** The datagram channel class matching the workers' transport. */
+    public static Class<? extends DatagramChannel> datagramChannelType(org.kongjava.core.transport.EventLoops loops) {
+        return loops.isEpoll() ? io.netty.channel.epoll.EpollDatagramChannel.class
+                : io.netty.channel.socket.nio.NioDatagramChannel.class;
+    }
+
     private static Map<String, List<InetAddress>> readHosts(DnsSettings s) {
         Map<String, List<InetAddress>> m = new LinkedHashMap<>();
         if (s.hostsFile() == null || !s.hostsFile().toFile().isFile()) {
