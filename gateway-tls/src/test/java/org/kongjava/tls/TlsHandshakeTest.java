@@ -109,7 +109,32 @@ class TlsHandshakeTest {
             var rsa13 = server.handshake(dual.protocols("TLSv1.3").signatureSchemes("rsa_pss_rsae_sha256",
                     "rsa_pkcs1_sha256"));
             assertEquals(RSA.cert(), rsa13.peer());
+            // A client that can verify both gets ECDSA (cheaper handshakes), as with nginx and two certificates.
+            assertEquals(EC.cert(), server.handshake(dual).peer());
+            assertEquals(EC.cert(), server.handshake(dual.protocols("TLSv1.2")).peer());
             log.info("{}: dual certificate handshakes ok ({}, {})", provider, ec13.cipher(), rsa12.cipher());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"OPENSSL", "JDK"})
+    void preferServerCiphersDecidesWhoseOrderWins(SslProvider provider) throws Exception {
+        if (provider == SslProvider.OPENSSL) {
+            assumeTrue(ServerTlsContexts.openSslAvailable());
+        }
+        // Server order (intermediate): AES128-GCM before AES256-GCM. The client asks for AES256 first.
+        TlsTestServer.Client client = TlsTestServer.Client.sni("x.test").protocols("TLSv1.2").ciphers(
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+        ServerKeyMaterial m = ServerKeyMaterial.of(List.of(DEFAULT.cert()), DEFAULT.key());
+        ServerTlsContexts clientOrder = new ServerTlsContexts(TlsSettings.DEFAULT, provider); // prefer off
+        ServerTlsContexts serverOrder = new ServerTlsContexts(TlsSettings.fromConf(java.util.Map.of(
+                "ssl_cipher_suite", "custom", "ssl_ciphers",
+                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", "ssl_prefer_server_ciphers", "on")),
+                provider);
+        try (TlsTestServer off = new TlsTestServer(SniCertificateIndex.defaultOnly(clientOrder.build(m, AlpnMode.HTTP1)));
+             TlsTestServer on = new TlsTestServer(SniCertificateIndex.defaultOnly(serverOrder.build(m, AlpnMode.HTTP1)))) {
+            assertEquals("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", off.handshake(client).cipher());
+            assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", on.handshake(client).cipher());
         }
     }
 
