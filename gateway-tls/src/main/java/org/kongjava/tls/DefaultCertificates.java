@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -196,8 +195,6 @@ public final class DefaultCertificates {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, target);
             }
-        } catch (FileAlreadyExistsException e) {
-            throw new IOException(target + " appeared while it was being generated (two instances on one prefix?)", e);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -281,6 +281,30 @@ public final class PemCodec {
         }
     }
 
+    /**
+     * Kong's entity check of a CA Certificate ({@code ca_certificates.cert}), for a {@code cert} that passed
+     * {@link #validateCertificate}: exactly one certificate, not expired at {@code now}, basicConstraints CA.
+     * Empty when valid, else Kong's message.
+     */
+    public static Optional<String> checkCaCertificate(String pem, Instant now) {
+        String tag = "-----BEGIN CERTIFICATE-----";
+        int first = pem.indexOf(tag);
+        if (first >= 0 && pem.indexOf(tag, first + tag.length()) >= 0) {
+            return Optional.of("please submit only one certificate at a time");
+        }
+        X509Certificate cert = leafOrNull(pem);
+        if (cert == null) {
+            return Optional.empty(); // the field check reports it
+        }
+        if (isExpired(cert, now)) {
+            return Optional.of("certificate expired, \"Not After\" time is in the past");
+        }
+        if (!isCa(cert)) {
+            return Optional.of("certificate does not appear to be a CA because it is missing the \"CA\" basic constraint");
+        }
+        return Optional.empty();
+    }
+
     /** True when the certificate has the basicConstraints CA flag (Kong's CA certificate rule). */
     public static boolean isCa(X509Certificate cert) {
         return cert.getBasicConstraints() >= 0;

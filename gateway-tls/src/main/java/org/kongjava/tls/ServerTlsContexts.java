@@ -5,6 +5,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -56,6 +57,7 @@ public final class ServerTlsContexts {
     private final TlsSettings settings;
     private final SslProvider provider;
     private final Map<CacheKey, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<UUID, String> expiryChecked = new ConcurrentHashMap<>();
 
     private record CacheKey(UUID certificateId, AlpnMode alpn) {
     }
@@ -74,6 +76,11 @@ public final class ServerTlsContexts {
     public ServerTlsContexts(TlsSettings settings, SslProvider provider) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.provider = Objects.requireNonNull(provider, "provider");
+        if (provider == SslProvider.OPENSSL_REFCNT) {
+            // Reference-counted contexts would need a release when a snapshot drops them; the GC-managed
+            // OPENSSL contexts do not.
+            throw new IllegalArgumentException("provider: OPENSSL_REFCNT (expected OPENSSL or JDK)");
+        }
         if (provider != SslProvider.JDK && !OpenSsl.isAvailable()) {
             throw new IllegalArgumentException("provider: " + provider + " is not available ("
                     + OpenSsl.unavailabilityCause() + "); expected JDK");
@@ -173,7 +180,8 @@ public final class ServerTlsContexts {
 
     /**
      * The context of a Certificate entity, from the cache when the entity's PEM texts are unchanged since the
-     * last call for the same id and ALPN mode; otherwise built and cached.
+     * last call for the same id and ALPN mode; otherwise built and cached. New content is checked for expiry
+     * ({@link CertificateExpiry}: a WARN within 30 days).
      *
      * @throws PemException  when the entity's PEM texts are invalid (validation should have refused it)
      * @throws SSLException  when the provider refuses the material
@@ -185,7 +193,12 @@ public final class ServerTlsContexts {
         if (hit != null && hit.contentHash().equals(hash)) {
             return hit.context();
         }
-        SslContext ctx = build(ServerKeyMaterial.fromEntity(certificate), alpn);
+        ServerKeyMaterial material = ServerKeyMaterial.fromEntity(certificate);
+        SslContext ctx = build(material, alpn);
+        if (!hash.equals(expiryChecked.put(certificate.id(), hash))) {
+            // Once per content, not once per ALPN mode.
+            CertificateExpiry.warnIfExpiringSoon("certificate " + certificate.id(), material.leaves(), Instant.now());
+        }
         cache.put(key, new Cached(hash, ctx));
         return ctx;
     }
@@ -194,6 +207,7 @@ public final class ServerTlsContexts {
     public void retainOnly(Collection<UUID> liveIds) {
         Set<UUID> live = new HashSet<>(liveIds);
         cache.keySet().removeIf(k -> !live.contains(k.certificateId()));
+        expiryChecked.keySet().removeIf(id -> !live.contains(id));
     }
 
     /** Number of cached contexts (tests, metrics). */

@@ -106,6 +106,19 @@ class PemCodecTest {
     }
 
     @Test
+    void caCertificateChecks() {
+        TestCerts.Issued ca = TestCerts.ca("Check CA");
+        Instant now = Instant.now();
+        assertEquals(Optional.empty(), PemCodec.checkCaCertificate(ca.certPem(), now));
+        assertEquals(Optional.of("please submit only one certificate at a time"),
+                PemCodec.checkCaCertificate(ca.certPem() + RSA.certPem(), now));
+        assertEquals(Optional.of("certificate expired, \"Not After\" time is in the past"),
+                PemCodec.checkCaCertificate(ca.certPem(), now.plus(Duration.ofDays(400))));
+        assertEquals(Optional.of("certificate does not appear to be a CA because it is missing the \"CA\" basic "
+                + "constraint"), PemCodec.checkCaCertificate(RSA.certPem(), now));
+    }
+
+    @Test
     void keyTypes() {
         assertEquals(PemCodec.KeyType.RSA, PemCodec.KeyType.of(RSA.cert().getPublicKey()));
         assertEquals(PemCodec.KeyType.EC, PemCodec.KeyType.of(EC.key()));

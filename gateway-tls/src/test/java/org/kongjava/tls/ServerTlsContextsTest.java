@@ -41,6 +41,23 @@ class ServerTlsContextsTest {
     }
 
     @Test
+    void newContentIsCheckedForExpiryOnce() throws Exception {
+        ServerTlsContexts contexts = new ServerTlsContexts(TlsSettings.DEFAULT);
+        TestCerts.Issued soon = TestCerts.selfSigned("soon.test", true, java.time.Duration.ofDays(5));
+        Certificate c = TestCerts.entity(UUID.randomUUID(), soon, null);
+        try (LogCapture logs = new LogCapture(CertificateExpiry.class)) {
+            contexts.forCertificate(c, AlpnMode.HTTP1);
+            contexts.forCertificate(c, AlpnMode.H2_AND_HTTP1);
+            contexts.forCertificate(c, AlpnMode.HTTP1);
+            contexts.forCertificate(TestCerts.entity(A), AlpnMode.HTTP1); // far from expiry: silent
+            var warns = logs.lines(ch.qos.logback.classic.Level.WARN);
+            assertEquals(1, warns.size(), warns.toString());
+            assertTrue(warns.get(0).startsWith("certificate " + c.id() + " (CN=soon.test) expires in 4 day(s)"),
+                    warns.get(0));
+        }
+    }
+
+    @Test
     void invalidEntityIsReportedNotCached() {
         ServerTlsContexts contexts = new ServerTlsContexts(TlsSettings.DEFAULT);
         Certificate bad = new Certificate(UUID.randomUUID(), A.certPem(), B.keyPem(), null, null, null, 0, 0);
