@@ -138,6 +138,32 @@ class TlsHandshakeTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} on {1}")
+    @org.junit.jupiter.params.provider.CsvSource({
+            "modern, OPENSSL, TLSv1.3", "modern, JDK, TLSv1.3",
+            "intermediate, OPENSSL, TLSv1.3", "intermediate, JDK, TLSv1.3",
+            "old, OPENSSL, TLSv1.3", "old, JDK, TLSv1.3",
+            "fips, OPENSSL, TLSv1.2", "fips, JDK, TLSv1.2"})
+    void everyPresetBuildsAndNegotiates(String suite, SslProvider provider, String expectedProtocol) throws Exception {
+        if (provider == SslProvider.OPENSSL) {
+            assumeTrue(ServerTlsContexts.openSslAvailable());
+        }
+        ServerTlsContexts contexts = new ServerTlsContexts(
+                TlsSettings.fromConf(java.util.Map.of("ssl_cipher_suite", suite)), provider);
+        ServerKeyMaterial rsa = ServerKeyMaterial.of(List.of(RSA.cert()), RSA.key());
+        try (TlsTestServer server = new TlsTestServer(
+                SniCertificateIndex.defaultOnly(contexts.build(rsa, AlpnMode.H2_AND_HTTP1)))) {
+            TlsTestServer.Result r = server.handshake(TlsTestServer.Client.sni("x.test").alpn("h2"));
+            assertEquals(expectedProtocol, r.protocol());
+            assertEquals("h2", r.alpn());
+            if (suite.equals("modern")) {
+                // A TLS 1.2-only client is turned away.
+                org.junit.jupiter.api.Assertions.assertThrows(javax.net.ssl.SSLException.class,
+                        () -> server.handshake(TlsTestServer.Client.sni("x.test").protocols("TLSv1.2")));
+            }
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void openSslProviderIsInUseOnThisMachine() throws Exception {
         assertTrue(ServerTlsContexts.openSslAvailable(),
