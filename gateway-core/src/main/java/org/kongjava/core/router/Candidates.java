@@ -8,8 +8,11 @@ import java.util.Arrays;
  * matches is the one Kong's ordered scan would pick. Confined to the calling thread.
  */
 final class Candidates {
-    private CompiledRoute[][] lists = new CompiledRoute[8][];
-    private int[] pos = new int[8];
+    // The common case is one non-empty list; the arrays for merging are made only for a second one.
+    private CompiledRoute[] single;
+    private int singlePos;
+    private CompiledRoute[][] lists;
+    private int[] pos;
     private int count;
     private int lastRank = -1;
 
@@ -17,7 +20,16 @@ final class Candidates {
         if (list.length == 0) {
             return;
         }
-        if (count == lists.length) {
+        if (count == 0) {
+            single = list;
+            count = 1;
+            return;
+        }
+        if (lists == null) {
+            lists = new CompiledRoute[8][];
+            pos = new int[8];
+            lists[0] = single;
+        } else if (count == lists.length) {
             lists = Arrays.copyOf(lists, count * 2);
             pos = Arrays.copyOf(pos, count * 2);
         }
@@ -26,6 +38,10 @@ final class Candidates {
 
     /** The next matcher by rank, skipping one already returned (a matcher can sit in several lists); null at the end. */
     CompiledRoute next() {
+        if (lists == null) {
+            // a single list has no duplicates (the trie keeps one entry per matcher and node)
+            return single != null && singlePos < single.length ? single[singlePos++] : null;
+        }
         while (true) {
             int best = -1;
             int bestRank = Integer.MAX_VALUE;

@@ -1,7 +1,6 @@
 package org.kongjava.core.router;
 
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -23,7 +22,9 @@ import org.kongjava.core.router.CompiledRoute.HostRule;
  * every matcher, they are indexed (STYLE.md #6):
  * <ul>
  *   <li>by host: exact hosts in a hash map, {@code *.suffix} hosts by suffix, {@code prefix.*} hosts by
- *       prefix, routes without hosts (or with unusual patterns) in an "any host" entry;</li>
+ *       prefix, routes without hosts (or with unusual patterns) in an "any host" entry. An exact
+ *       host's entry also holds the wildcard routes matching that host, so a request for a known
+ *       host makes one hash lookup plus the "any host" walk;</li>
  *   <li>within each host entry, by path: a radix trie of prefix paths, regex literal prefixes, and ""
  *       for matchers without paths.</li>
  * </ul>
@@ -35,22 +36,19 @@ public final class CompiledHttpRouter implements HttpRouter {
 
     private final int size;
     private final Map<String, PathTrie> exactHosts;
-    private final Map<String, PathTrie> suffixHosts;
-    private final Map<String, PathTrie> prefixHosts;
-    /** Lengths of the keys in suffixHosts / prefixHosts: skips substrings that cannot hit. */
-    private final BitSet suffixLengths;
-    private final BitSet prefixLengths;
+    /** Keyed by the part after '*', e.g. ".example.com". */
+    private final HostTable suffixHosts;
+    /** Keyed by the part before '*', e.g. "example.". */
+    private final HostTable prefixHosts;
     private final PathTrie anyHost;
 
     private CompiledHttpRouter(int size, Map<String, PathTrie> exactHosts, Map<String, PathTrie> suffixHosts,
                                Map<String, PathTrie> prefixHosts, PathTrie anyHost) {
         this.size = size;
         this.exactHosts = exactHosts;
-        this.suffixHosts = suffixHosts;
-        this.prefixHosts = prefixHosts;
+        this.suffixHosts = new HostTable(suffixHosts);
+        this.prefixHosts = new HostTable(prefixHosts);
         this.anyHost = anyHost;
-        this.suffixLengths = lengths(suffixHosts);
-        this.prefixLengths = lengths(prefixHosts);
     }
 
     /**
@@ -105,6 +103,20 @@ public final class CompiledHttpRouter implements HttpRouter {
                 }
             }
         }
+        // A request whose host is an exact key needs no wildcard lookups: that key's trie also gets
+        // the wildcard entries matching it (wildcard routes are usually few, so this copies little).
+        exact.forEach((host, b) -> {
+            for (int i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) {
+                PathTrie.Builder s = suffix.get(host.substring(i));
+                if (s != null) {
+                    b.addAll(s);
+                }
+                PathTrie.Builder p = prefix.get(host.substring(0, i + 1));
+                if (p != null) {
+                    b.addAll(p);
+                }
+            }
+        });
         return new CompiledHttpRouter(specs.size(), build(exact), build(suffix), build(prefix), any.build());
     }
 
@@ -123,12 +135,6 @@ public final class CompiledHttpRouter implements HttpRouter {
         return Map.copyOf(out);
     }
 
-    private static BitSet lengths(Map<String, PathTrie> keys) {
-        BitSet b = new BitSet();
-        keys.keySet().forEach(k -> b.set(k.length()));
-        return b;
-    }
-
     /** Number of matchers (routes, counting each path group of a split route). */
     public int size() {
         return size;
@@ -142,9 +148,8 @@ public final class CompiledHttpRouter implements HttpRouter {
         if (host != null) {
             PathTrie t = exactHosts.get(host);
             if (t != null) {
-                t.collect(req.path, candidates);
-            }
-            if (!suffixHosts.isEmpty() || !prefixHosts.isEmpty()) {
+                t.collect(req.path, candidates); // includes the wildcard routes matching this host
+            } else if (!suffixHosts.isEmpty() || !prefixHosts.isEmpty()) {
                 collectWildcards(host, req.path, candidates);
             }
         }
@@ -159,19 +164,37 @@ public final class CompiledHttpRouter implements HttpRouter {
         return null;
     }
 
+    /**
+     * Looks up every "." -started suffix and "."-ended prefix of the host. String hashes are built
+     * incrementally (the suffix hash from the right), so no substring is made per lookup.
+     */
     private void collectWildcards(String host, String path, Candidates candidates) {
         int n = host.length();
-        for (int i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) {
-            if (suffixLengths.get(n - i)) {
-                PathTrie t = suffixHosts.get(host.substring(i));
-                if (t != null) {
-                    t.collect(path, candidates);
+        if (!prefixHosts.isEmpty()) {
+            int h = 0;
+            for (int i = 0; i < n; i++) {
+                char c = host.charAt(i);
+                h = 31 * h + c;
+                if (c == '.') {
+                    PathTrie t = prefixHosts.get(h, host, 0, i + 1);
+                    if (t != null) {
+                        t.collect(path, candidates);
+                    }
                 }
             }
-            if (prefixLengths.get(i + 1)) {
-                PathTrie t = prefixHosts.get(host.substring(0, i + 1));
-                if (t != null) {
-                    t.collect(path, candidates);
+        }
+        if (!suffixHosts.isEmpty()) {
+            int h = 0;
+            int pow = 1;
+            for (int i = n - 1; i >= 0; i--) {
+                char c = host.charAt(i);
+                h += c * pow;
+                pow *= 31;
+                if (c == '.') {
+                    PathTrie t = suffixHosts.get(h, host, i, n - i);
+                    if (t != null) {
+                        t.collect(path, candidates);
+                    }
                 }
             }
         }

@@ -69,9 +69,11 @@ final class PathTrie {
         }
     }
 
-    /** Collects keys and matchers; add matchers in rank order so each node's list is sorted. */
+    /** Collects keys and matchers, in any order; {@link #build()} sorts each node's list by rank. */
     static final class Builder {
         private final MNode root = new MNode("");
+        private final List<String> keys = new ArrayList<>();
+        private final List<CompiledRoute> routes = new ArrayList<>();
 
         private static final class MNode {
             String label;
@@ -92,7 +94,16 @@ final class PathTrie {
             }
         }
 
+        /** Files every entry of {@code other} here too. */
+        void addAll(Builder other) {
+            for (int i = 0, n = other.keys.size(); i < n; i++) {
+                add(other.keys.get(i), other.routes.get(i));
+            }
+        }
+
         void add(String key, CompiledRoute route) {
+            keys.add(key);
+            routes.add(route);
             MNode node = root;
             String rest = key;
             while (!rest.isEmpty()) {
@@ -115,11 +126,7 @@ final class PathTrie {
                 node = child;
                 rest = rest.substring(common);
             }
-            List<CompiledRoute> l = node.routes;
-            // one matcher may be filed twice under one key (duplicate paths or hosts): keep it once
-            if (l.isEmpty() || l.get(l.size() - 1) != route) {
-                l.add(route);
-            }
+            node.routes.add(route);
         }
 
         private static int commonPrefix(String a, String b) {
@@ -144,8 +151,12 @@ final class PathTrie {
                 firsts[i] = c.label.charAt(0);
                 kids[i] = freeze(c);
             }
-            CompiledRoute[] routes = m.routes.isEmpty() ? NONE : m.routes.toArray(CompiledRoute[]::new);
-            return new Node(m.label, firsts, kids, routes);
+            // rank order; a matcher filed twice under one key (duplicate paths or hosts) is kept once
+            CompiledRoute[] routes = m.routes.stream()
+                    .sorted((a, b) -> Integer.compare(a.rank, b.rank))
+                    .distinct()
+                    .toArray(CompiledRoute[]::new);
+            return new Node(m.label, firsts, kids, routes.length == 0 ? NONE : routes);
         }
     }
 }

@@ -16,6 +16,7 @@ import org.kongjava.config.model.Route;
 /** 10,000 mixed routes: the index must pick exactly what Kong's ordered scan picks. */
 class LargeRouterTest {
     private static final int N = 10_000;
+    private static final int REQUESTS = 8_000;
     private static EntitySet entities;
     private static CompiledHttpRouter router;
     private static List<CompiledRoute> ranked;
@@ -55,7 +56,7 @@ class LargeRouterTest {
     @Test
     void indexAgreesWithFullScan() {
         int matched = 0;
-        for (RequestFacts f : RouteCorpus.requests(N, 20_000, 42)) {
+        for (RequestFacts f : RouteCorpus.requests(N, REQUESTS, 42)) {
             RouteMatch want = scan(f);
             RouteMatch got = router.select(f);
             if (want == null) {
@@ -68,7 +69,7 @@ class LargeRouterTest {
             assertEquals(want.upstreamPath(), got.upstreamPath());
             assertEquals(want.captures(), got.captures());
         }
-        assertTrue(matched > 12_000, "the request mix should mostly match, matched " + matched);
+        assertTrue(matched > REQUESTS / 2, "the request mix should mostly match, matched " + matched);
     }
 
     @Test
