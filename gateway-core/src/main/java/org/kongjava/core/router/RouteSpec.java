@@ -70,6 +70,9 @@ record RouteSpec(Route route, Service service, UUID id,
         int headerCount = headers == null ? 0 : Math.min(route.headers().size(), MAX_HEADER_COUNT);
 
         List<String> paths = route.paths();
+        if (nonEmpty(paths) && paths.stream().allMatch(p -> p == null)) {
+            paths = null; // not expected from a validated route; treat like "no paths" rather than dropping it
+        }
         if (!nonEmpty(paths)) {
             return List.of(new RouteSpec(route, service, route.id(), methods, hosts, snis, headers, null, null,
                     baseWeight, plainHostOnly, headerCount, 0, 0));
