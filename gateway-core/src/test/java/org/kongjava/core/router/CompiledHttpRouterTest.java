@@ -134,6 +134,17 @@ class CompiledHttpRouterTest {
         }
 
         @Test
+        void wildcardRoutesStillApplyToHostsThatHaveExactRoutes() {
+            HttpRouter w = router(route(1).hosts("*.example.com"), route(2).hosts("api.example.com").methods("POST"),
+                    route(3).hosts("shop.*"), route(4).hosts("shop.example.com").methods("PUT"));
+            assertEquals(id(2), winner(w, req("POST", "api.example.com", "/", HeaderLookup.NONE)));
+            assertEquals(id(1), winner(w, get("api.example.com", "/")));
+            assertEquals(id(3), winner(w, get("shop.example.com", "/")), "both wildcards match: greater id");
+            assertEquals(id(4), winner(w, req("PUT", "shop.example.com:8000", "/", HeaderLookup.NONE)));
+            assertEquals(id(1), winner(w, get("other.example.com", "/")));
+        }
+
+        @Test
         void missingHostMatchesOnlyHostlessRoutes() {
             HttpRouter w = router(route(1).hosts("a.test"), route(2).paths("/my-route"));
             assertEquals(id(2), winner(w, get(null, "/my-route-uri")));

@@ -47,7 +47,17 @@ public final class RouteCorpus {
         List<String> paths;
         Map<String, List<String>> headers = null;
         int regexPriority = 0;
-        switch (i % 10) {
+        int category = i % 1000 == 999 || i % 1000 == 989 ? i % 1000 : i % 10;
+        switch (category) {
+            // wildcard routes that also match exact hosts of other routes
+            case 999 -> {
+                hosts = List.of("*.example.com");
+                paths = List.of("/api/");
+            }
+            case 989 -> {
+                hosts = List.of("svc" + (i % 400) + ".*");
+                paths = List.of("/api/");
+            }
             case 0, 1, 2, 3 -> {
                 hosts = List.of(exactHost(i));
                 paths = List.of("/api/" + i + "/items");
