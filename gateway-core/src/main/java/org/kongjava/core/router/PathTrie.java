@@ -32,10 +32,17 @@ final class PathTrie {
                 return;
             }
             String label = child.label;
-            if (!path.startsWith(label, pos)) {
+            int len = label.length();
+            if (pos + len > n) {
                 return;
             }
-            pos += label.length();
+            // labels are short: a plain loop beats startsWith's vectorized mismatch call here
+            for (int k = 1; k < len; k++) { // k = 0 was checked by child()
+                if (path.charAt(pos + k) != label.charAt(k)) {
+                    return;
+                }
+            }
+            pos += len;
             out.add(child.routes);
             node = child;
         }

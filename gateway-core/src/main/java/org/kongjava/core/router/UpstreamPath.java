@@ -53,7 +53,7 @@ final class UpstreamPath {
 
     /** {@code .} and {@code ..} become empty; a leading {@code ./} or {@code ../} is dropped. */
     static String sanitizePostfix(String x) {
-        if (x.isEmpty()) {
+        if (x.isEmpty() || x.charAt(0) != '.') {
             return x;
         }
         if (x.equals(".") || x.equals("..")) {
