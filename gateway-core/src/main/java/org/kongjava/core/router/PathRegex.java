@@ -21,14 +21,19 @@ import java.util.regex.PatternSyntaxException;
 public final class PathRegex {
     private final String routePath;
     private final Pattern pattern;
-    /** names[i] is the route's name of the internal group {@code kj<i>}. */
+    /** names[i] is the route's name of the internal group internal[i] ({@code kj<i>}). */
     private final String[] names;
+    private final String[] internal;
     private final String literalPrefix;
 
     private PathRegex(String routePath, Pattern pattern, String[] names, String literalPrefix) {
         this.routePath = routePath;
         this.pattern = pattern;
         this.names = names;
+        this.internal = new String[names.length];
+        for (int i = 0; i < names.length; i++) {
+            internal[i] = "kj" + i;
+        }
         this.literalPrefix = literalPrefix;
     }
 
@@ -92,7 +97,7 @@ public final class PathRegex {
             }
         }
         for (int i = 0; i < names.length; i++) {
-            String g = m.group("kj" + i);
+            String g = m.group(internal[i]);
             if (g != null) {
                 out.put(names[i], g);
             }
