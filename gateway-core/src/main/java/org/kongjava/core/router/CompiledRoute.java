@@ -52,7 +52,7 @@ final class CompiledRoute {
                     }
                 }
                 for (Pattern p : regexes) {
-                    if (p.matcher(lower).find()) {
+                    if (BoundedInput.find(p, lower) != null) {
                         return true;
                     }
                 }

@@ -74,10 +74,9 @@ public final class PathRegex {
         return literalPrefix;
     }
 
-    /** Searches the path; null when there is no match. */
+    /** Searches the path; null when there is no match (or the search exceeds its step budget, see {@link BoundedInput}). */
     Matcher match(String normalizedPath) {
-        Matcher m = pattern.matcher(normalizedPath);
-        return m.find() ? m : null;
+        return BoundedInput.find(pattern, normalizedPath);
     }
 
     /**

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.kongjava.core.router.TestRoutes.entities;
 import static org.kongjava.core.router.TestRoutes.get;
@@ -16,6 +17,7 @@ import static org.kongjava.core.router.TestRoutes.route;
 import static org.kongjava.core.router.TestRoutes.router;
 import static org.kongjava.core.router.TestRoutes.service;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -387,6 +389,20 @@ class CompiledHttpRouterTest {
             RouteMatch m = router(route(1).paths("/").stripPath(true)).select(get("x", "/my-route/hello/world"));
             assertEquals("/", m.strippedPrefix());
             assertEquals("/my-route/hello/world", m.upstreamPath());
+        }
+
+        @Test
+        void catastrophicBacktrackingIsCutOffAsNoMatch() {
+            // Kong's Rust engine is linear; java.util.regex backtracks polynomially here (~0.5 s at 24
+            // characters, far longer at 60) unless the step budget stops it
+            HttpRouter r = router(route(1).paths("~/(.*a){12}$"), route(2).header("x-a", "~*^(.*b){12}$"), route(3).paths("/"));
+            String evil = "/" + "a".repeat(60) + "!";
+            RouteMatch m = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> r.select(get("x", evil)));
+            assertEquals(id(3), m.route().id());
+            assertEquals(id(1), winner(r, get("x", "/" + "a".repeat(12))));
+            RequestFacts evilHeader = req("GET", "x", "/", headers("x-a", "b".repeat(60) + "!"));
+            assertEquals(id(3), assertTimeoutPreemptively(Duration.ofSeconds(5), () -> r.select(evilHeader)).route().id());
+            assertEquals(id(2), winner(r, req("GET", "x", "/", headers("x-a", "b".repeat(12)))));
         }
 
         @Test
