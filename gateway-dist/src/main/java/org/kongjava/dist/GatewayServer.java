@@ -1,6 +1,7 @@
 package org.kongjava.dist;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -25,6 +26,9 @@ import org.kongjava.config.store.MemoryConfigStore;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.balance.BalancerRegistry;
+import org.kongjava.core.balance.DnsCache;
+import org.kongjava.core.balance.DnsSettings;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotCompiler;
 import org.kongjava.core.snapshot.SnapshotHolder;
@@ -52,6 +56,8 @@ final class GatewayServer {
     private ListenerManager listeners;
     private ConfigWriter writer;
     private ConfigStore store;
+    private DnsCache dns;
+    private BalancerRegistry balancers;
     private final ServerCounters counters = new ServerCounters();
 
     GatewayServer(KongConf conf, Prefix prefix) {
@@ -101,7 +107,10 @@ final class GatewayServer {
         String nodeId = nodeId();
         loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
         store = new MemoryConfigStore();
-        SnapshotCompiler compiler = new SnapshotCompiler();
+        // Upstream balancers: DNS for host-name targets and active health checks run on the worker loops.
+        dns = new DnsCache((EventLoop) loops.workers().next(), DnsCache.datagramChannelType(loops), DnsSettings.from(conf));
+        balancers = new BalancerRegistry(loops.workers(), loops.socketChannelType(), dns);
+        SnapshotCompiler compiler = new SnapshotCompiler(balancers);
         SnapshotHolder holder = new SnapshotHolder(compiler.compile(store.load()));
         writer = new ConfigWriter(holder, compiler, store);
         listeners = new ListenerManager(loops);
@@ -236,6 +245,12 @@ final class GatewayServer {
         }
         if (writer != null) {
             writer.close();
+        }
+        if (balancers != null) {
+            balancers.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
         if (loops != null) {
             loops.close();
