@@ -40,6 +40,7 @@ final class UpstreamState {
     private String continuumKey = "";
     private HealthChecker checker;
     private boolean closed;
+    private boolean configured;
 
     UpstreamState(BalancerRegistry registry, Upstream upstream, LongSupplier clock) {
         this.registry = registry;
@@ -68,6 +69,10 @@ final class UpstreamState {
         if (closed) {
             return;
         }
+        if (configured && u.equals(upstream) && ts.equals(targets)) {
+            return; // an unrelated change (a route, another upstream): keep everything as is
+        }
+        configured = true;
         boolean checksChanged = !u.healthchecks().equals(upstream.healthchecks());
         this.upstream = u;
         this.targets = List.copyOf(ts);
@@ -94,6 +99,7 @@ final class UpstreamState {
         });
         for (String name : names.keySet()) {
             if (!answers.containsKey(name) && !refreshes.containsKey(name)) {
+                refreshes.put(name, NO_REFRESH); // marks the lookup as under way; the answer replaces it
                 registry.resolveInitial(this, name);
             }
         }
@@ -126,7 +132,7 @@ final class UpstreamState {
                     old.cancel(false);
                 }
             } else {
-                refreshes.putIfAbsent(name, NO_REFRESH);
+                refreshes.put(name, NO_REFRESH);
             }
         }
     }

@@ -301,6 +301,18 @@ class BalancerTest {
     }
 
     @Test
+    void retrySafety() {
+        assertTrue(Retries.allowed("GET", 1, 5, true, false), "idempotent: retried even after the request was sent");
+        assertTrue(Retries.allowed("POST", 1, 5, false, false), "connect failure: nothing reached the upstream");
+        assertFalse(Retries.allowed("POST", 1, 5, true, false), "POST that reached the upstream");
+        assertFalse(Retries.allowed("PATCH", 1, 5, true, false));
+        assertFalse(Retries.allowed("GET", 1, 5, true, true), "the client already got response bytes");
+        assertFalse(Retries.allowed("GET", 6, 5, false, false), "retries exhausted: 5 retries = 6 tries");
+        assertTrue(Retries.allowed("GET", 5, 5, false, false));
+        assertFalse(Retries.allowed("GET", 1, 0, false, false), "retries = 0");
+    }
+
+    @Test
     void adminOverridesAndReports() {
         Upstream u = Fixtures.upstream("rep.test", Upstream.Algorithm.ROUND_ROBIN, Upstream.HashOn.NONE, Fixtures.passive(2, 1));
         Target t1 = Fixtures.target(u, "127.0.0.1:8000", 100);
