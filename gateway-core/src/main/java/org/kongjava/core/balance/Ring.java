@@ -21,6 +21,8 @@ final class Ring {
     static final Ring EMPTY = new Ring(new Peer[0], new Peer[0], new Peer[0], 0, 0, false);
 
     final Peer[] peers;
+    /** The weights of {@link #peers} when the ring was built (a weight change rebuilds the ring). */
+    final int[] weights;
     final Peer[] wheel;
     final Peer[] continuum;
     final long totalWeight;
@@ -29,6 +31,10 @@ final class Ring {
 
     Ring(Peer[] peers, Peer[] wheel, Peer[] continuum, long totalWeight, long availableWeight, boolean healthy) {
         this.peers = peers;
+        this.weights = new int[peers.length];
+        for (int i = 0; i < peers.length; i++) {
+            weights[i] = peers[i].weight;
+        }
         this.wheel = wheel;
         this.continuum = continuum;
         this.totalWeight = totalWeight;

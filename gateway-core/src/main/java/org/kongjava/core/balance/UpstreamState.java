@@ -310,20 +310,22 @@ final class UpstreamState {
 
     private Peer leastConnections(Ring r, Pick pick) {
         Peer[] ps = r.peers;
+        int[] ws = r.weights;
         int n = ps.length;
         // Start at a rotating offset so that ties do not always go to the first address.
         int off = (int) Long.remainderUnsigned(lcOffset.getAndIncrement(), n);
+        boolean retry = pick.tries() > 0;
         Peer best = null;
         double bestScore = Double.MAX_VALUE;
         Peer bestTried = null;
         double bestTriedScore = Double.MAX_VALUE;
-        for (int k = 0; k < n; k++) {
-            Peer p = ps[(off + k) % n];
-            if (!p.isAvailable()) {
+        for (int k = 0, i = off; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
+            Peer p = ps[i];
+            if (!p.health().isHealthy()) {
                 continue;
             }
-            double s = (p.inflight.get() + 1.0) / p.weight;
-            if (pick.tries() > 0 && pick.wasTried(p)) {
+            double s = (p.inflight.get() + 1.0) / ws[i];
+            if (retry && pick.wasTried(p)) {
                 if (s < bestTriedScore) {
                     bestTriedScore = s;
                     bestTried = p;
