@@ -122,6 +122,24 @@ class UpstreamSchemaTest {
     }
 
     @Test
+    void formArgumentsReachNestedHealthcheckFields() {
+        Map<String, List<String>> flat = new LinkedHashMap<>();
+        flat.put("name", List.of("form.upstream"));
+        flat.put("slots", List.of("20"));
+        flat.put("healthchecks.active.healthy.interval", List.of("2.5"));
+        flat.put("healthchecks.active.unhealthy.http_statuses", List.of("500", "502"));
+        flat.put("healthchecks.passive.unhealthy.tcp_failures", List.of("3"));
+        flat.put("healthchecks.active.https_verify_certificate", List.of("false"));
+        Map<String, Object> args = UPSTREAMS.inferForm(FormArgs.decode(flat));
+        Upstream u = UPSTREAMS.insert(EntitySet.EMPTY, args, NOW).entity();
+        assertEquals(20, u.slots());
+        assertEquals(2.5, u.healthchecks().active().healthy().interval());
+        assertEquals(List.of(500, 502), u.healthchecks().active().unhealthy().httpStatuses());
+        assertEquals(3, u.healthchecks().passive().unhealthy().tcpFailures());
+        assertEquals(false, u.healthchecks().active().httpsVerifyCertificate());
+    }
+
+    @Test
     void uniqueNameAndCascadingDelete() {
         EntitySet s = UPSTREAMS.insert(EntitySet.EMPTY, json("{'name':'u'}"), NOW).next();
         EntityException dup = assertThrows(EntityException.class, () -> UPSTREAMS.insert(s, json("{'name':'u'}"), NOW));
