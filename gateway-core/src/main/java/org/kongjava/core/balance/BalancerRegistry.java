@@ -56,6 +56,11 @@ public final class BalancerRegistry implements AutoCloseable {
         this.clock = clock;
     }
 
+    /** The resolver for host names (plain service hosts too), or null when the registry has none. */
+    public DnsCache dns() {
+        return dns;
+    }
+
     /** A registry with no loops and no DNS: IP targets only, no active checks (unit tests, tools). */
     public static BalancerRegistry detached() {
         return new BalancerRegistry(null, null, null);

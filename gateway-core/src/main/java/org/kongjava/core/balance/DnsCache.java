@@ -40,8 +40,14 @@ import org.slf4j.LoggerFactory;
 public final class DnsCache implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DnsCache.class);
 
-    /** One resolved address; {@code port}/{@code weight} are -1 unless it came from an SRV record. */
-    public record Entry(InetAddress address, int port, int weight) {
+    /**
+     * One resolved address; {@code port}/{@code weight} are -1 and {@code srvName} null unless it came from an
+     * SRV record ({@code srvName} = the SRV target's host name).
+     */
+    public record Entry(InetAddress address, int port, int weight, String srvName) {
+        public Entry(InetAddress address, int port, int weight) {
+            this(address, port, weight, null);
+        }
     }
 
     /**
@@ -277,7 +283,7 @@ public final class DnsCache implements AutoCloseable {
                     ttl = Math.min(ttl, a.ttlSeconds());
                 }
                 for (Entry e : a.entries()) {
-                    es.add(new Entry(e.address(), s.port, s.weight));
+                    es.add(new Entry(e.address(), s.port, s.weight, s.target));
                 }
             }
             if (es.isEmpty()) {

@@ -44,6 +44,16 @@ public final class Pick {
         return p;
     }
 
+    /**
+     * The Host (and TLS SNI) for the current try when the route does not preserve the client's: the
+     * upstream's {@code host_header}, else the peer's host name (the target host, or the SRV name with
+     * {@code use_srv_name}). Kong appends {@code :port} unless it is the scheme's default; callers do that.
+     */
+    public String upstreamHost() {
+        String h = state.upstream().hostHeader();
+        return h != null ? h : current == null ? null : current.hostname();
+    }
+
     /** The peer of the current try, or null. */
     public Peer current() {
         return current;

@@ -144,10 +144,10 @@ final class UpstreamState {
         List<Peer> balanced = new ArrayList<>();
         for (Target t : targets) {
             for (Addr a : addressesOf(t)) {
-                String key = t.target() + "|" + a.ip.getHostAddress() + "|" + a.port;
+                String key = t.target() + "|" + a.ip.getHostAddress() + "|" + a.port + "|" + a.hostname;
                 Peer p = peers.get(key);
                 if (p == null) {
-                    p = new Peer(t.target(), t.host(), new InetSocketAddress(a.ip, a.port),
+                    p = new Peer(t.target(), a.hostname, new InetSocketAddress(a.ip, a.port),
                             new TargetHealth(u.healthchecks(), (h, healthy) -> onHealthChange(healthy)), a.weight);
                     peers.put(key, p);
                 }
@@ -203,13 +203,13 @@ final class UpstreamState {
     }
 
     /** One resolved address of a target. */
-    record Addr(InetAddress ip, int port, int weight) {
+    record Addr(InetAddress ip, int port, int weight, String hostname) {
     }
 
     private List<Addr> addressesOf(Target t) {
         InetAddress ip = IpAddresses.parseLiteral(t.host());
         if (ip != null) {
-            return List.of(new Addr(ip, t.port(), t.weight()));
+            return List.of(new Addr(ip, t.port(), t.weight(), t.host()));
         }
         DnsCache.Answer a = answers.get(t.host());
         if (a == null || a.entries().isEmpty()) {
@@ -220,7 +220,9 @@ final class UpstreamState {
             int port = e.port() > 0 ? e.port() : t.port();
             // SRV weights replace the target weight; an SRV weight of 0 is hit minimally (Kong uses 1).
             int weight = t.weight() == 0 ? 0 : e.weight() >= 0 ? Math.max(1, e.weight()) : t.weight();
-            out.add(new Addr(e.address(), port, weight));
+            // use_srv_name: the SRV record's target name is the Host/SNI, instead of the target's name.
+            String host = upstream.useSrvName() && e.srvName() != null ? e.srvName() : t.host();
+            out.add(new Addr(e.address(), port, weight, host));
         }
         return out;
     }

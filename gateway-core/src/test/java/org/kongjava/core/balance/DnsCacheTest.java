@@ -162,6 +162,22 @@ class DnsCacheTest {
             // Weights 10 (SRV), 30 (SRV), 100 (target) over one 140-slot cycle.
             assertEquals(Map.of(9001, 10, 9002, 30, 8080, 100), byPort);
             assertEquals("SRV", reg.report(u.id(), srv).data().get("dns"));
+            for (Peer p : b.peers()) {
+                assertEquals(p.address().getPort() == 8080 ? "svc.test" : "_http._tcp.srv.test", p.hostname());
+            }
+            // use_srv_name: the SRV target names become the peers' host names.
+            Upstream named = new Upstream(u.id(), u.name(), u.algorithm(), u.hashOn(), u.hashFallback(), u.hashOnHeader(),
+                    u.hashFallbackHeader(), u.hashOnCookie(), u.hashOnCookiePath(), u.hashOnQueryArg(), u.hashFallbackQueryArg(),
+                    u.hashOnUriCapture(), u.hashFallbackUriCapture(), u.slots(), u.healthchecks(), u.hostHeader(),
+                    u.clientCertificate(), true, u.tags(), u.createdAt(), u.updatedAt());
+            b = reg.compile(Fixtures.set(named, List.of(srv, plain))).forHost("srv.upstream");
+            Pick pick = b.start(BalanceFacts.ofClient("x"));
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (int i = 0; i < 140; i++) {
+                pick.next();
+                names.add(pick.upstreamHost());
+            }
+            assertEquals(java.util.Set.of("node1.test", "node2.test", "svc.test"), names);
             // The A record's TTL is 1 s: the balancer follows the new address without any config change.
             a.put("svc.test.", "127.0.0.5");
             long deadline = System.nanoTime() + 5_000_000_000L;
