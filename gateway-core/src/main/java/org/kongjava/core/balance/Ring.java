@@ -126,29 +126,33 @@ final class Ring {
     /**
      * Kong's Ketama continuum: each address gets {@code floor(weight/total * addresses * 160)} points (at
      * least 1) at {@code xxhash32("<ip>::<port> <i>") % slots}; a collision moves the problem to the next i.
+     * <p>
+     * When {@code addresses * 160} exceeds {@code slots}, Kong gives up building the ring ("please increase the
+     * wheel size") and keeps the old one; here the points are scaled down to the slots available instead, so
+     * every address keeps a share proportional to its weight. Below that size the ring is Kong's.
      */
     static Peer[] continuum(Peer[] sorted, long totalWeight, int slots) {
         Peer[] c = new Peer[slots];
         if (sorted.length == 0 || totalWeight == 0) {
             return c;
         }
+        double points = (double) sorted.length * SERVER_POINTS;
+        double scale = points <= slots ? 1.0 : slots / points;
         int filled = 0;
         for (Peer p : sorted) {
-            long entries = (long) Math.floor((double) p.weight / totalWeight * sorted.length * SERVER_POINTS);
+            long entries = (long) Math.floor((double) p.weight / totalWeight * points * scale);
             if (p.weight > 0 && entries == 0) {
                 entries = 1;
             }
             String prefix = p.address().getAddress().getHostAddress() + "::" + p.address().getPort() + " ";
-            for (long i = 1; i <= entries && filled < slots; i++) {
+            long cap = entries + 8L * slots; // bounded work even on an almost full ring
+            for (long i = 1; i <= entries && filled < slots && i <= cap; i++) {
                 int idx = (int) (XxHash32.hash(prefix + i) % slots);
                 if (c[idx] == null) {
                     c[idx] = p;
                     filled++;
                 } else {
                     entries++;
-                }
-                if (i > slots) {
-                    break;
                 }
             }
         }
