@@ -29,6 +29,7 @@ import org.slf4j.LoggerFactory;
 final class ProxyProtocolHandler extends ByteToMessageDecoder {
     private static final Logger log = LoggerFactory.getLogger(ProxyProtocolHandler.class);
     private static final int HEX_PREFIX = 16;
+    private static final LogBudget LOG_BUDGET = new LogBudget(20);
 
     private final ListenSpec listener;
     private final ProxyProtocolSettings settings;
@@ -68,9 +69,11 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         finished = true;
         settings.stats().timedOut.increment();
         int have = actualReadableBytes();
-        log.info("{}: closing connection from {}: no complete PROXY header within {} ms ({} byte(s) received{})",
-                where(), peerText(ctx.channel()), settings.headerTimeoutMillis(), have,
-                have == 0 ? "" : ", first bytes " + hexPrefix(internalBuffer()));
+        if (LOG_BUDGET.tryAcquire()) {
+            log.info("{}: closing connection from {}: no complete PROXY header within {} ms ({} byte(s) received{}){}",
+                    where(), peerText(ctx.channel()), settings.headerTimeoutMillis(), have,
+                    have == 0 ? "" : ", first bytes " + hexPrefix(internalBuffer()), LOG_BUDGET.takeSuppressedNote());
+        }
         ctx.close();
     }
 
@@ -128,8 +131,11 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
             log.debug("{}: {} closed before sending a PROXY header", where(), peerText(ctx.channel()));
         } else {
             settings.stats().rejected.increment();
-            log.info("{}: connection from {} closed after {} byte(s), before a complete PROXY header; first bytes {}",
-                    where(), peerText(ctx.channel()), in.readableBytes(), hexPrefix(in));
+            if (LOG_BUDGET.tryAcquire()) {
+                log.info("{}: connection from {} closed after {} byte(s), before a complete PROXY header; first bytes {}{}",
+                        where(), peerText(ctx.channel()), in.readableBytes(), hexPrefix(in),
+                        LOG_BUDGET.takeSuppressedNote());
+            }
         }
         in.skipBytes(in.readableBytes());
     }
@@ -143,8 +149,12 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         finished = true;
         cancelDeadline();
         settings.stats().rejected.increment();
-        log.info("{}: closing connection from {}: bad PROXY header: {}; first bytes {}",
-                where(), peerText(ctx.channel()), reason, hexPrefix(in));
+        if (LOG_BUDGET.tryAcquire()) {
+            log.info("{}: closing connection from {}: bad PROXY header: {}; first bytes {}{}",
+                    where(), peerText(ctx.channel()), reason, hexPrefix(in), LOG_BUDGET.takeSuppressedNote());
+        } else {
+            log.debug("{}: closing connection from {}: bad PROXY header: {}", where(), peerText(ctx.channel()), reason);
+        }
         in.skipBytes(in.readableBytes());
         ctx.close();
     }
