@@ -88,18 +88,13 @@ final class ProxyHeaderDecoder {
     private static ProxyHeader decodeV1(ByteBuf in) throws ProxyProtocolException {
         int start = in.readerIndex();
         int limit = Math.min(in.readableBytes(), V1_MAX_LENGTH);
-        int lf = -1;
-        for (int i = 0; i < limit; i++) {
-            byte b = in.getByte(start + i);
-            if (b == '\n') {
-                lf = i;
-                break;
-            }
-            // Checked as bytes arrive, so a binary flood is refused before 107 bytes are buffered.
-            if ((b < 0x20 || b > 0x7e) && b != '\r') {
-                throw new ProxyProtocolException("v1 line has a non-printable byte 0x"
-                        + String.format("%02X", b & 0xff) + " at offset " + i);
-            }
+        int lfAt = in.indexOf(start, start + limit, (byte) '\n');
+        int lf = lfAt < 0 ? -1 : lfAt - start;
+        // Checked as bytes arrive, so a binary flood is refused before 107 bytes are buffered.
+        int bad = in.forEachByte(start, lf < 0 ? limit : lf, b -> (b >= 0x20 && b <= 0x7e) || b == '\r');
+        if (bad >= 0) {
+            throw new ProxyProtocolException("v1 line has a non-printable byte 0x"
+                    + String.format("%02X", in.getByte(bad) & 0xff) + " at offset " + (bad - start));
         }
         if (lf < 0) {
             if (in.readableBytes() >= V1_MAX_LENGTH) {

@@ -8,8 +8,6 @@ import io.netty.handler.codec.ByteToMessageDecoder;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.ConnectionInfo;
 import org.kongjava.core.proxyprotocol.ProxyHeaderDecoder.Kind;
@@ -34,7 +32,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
     private final ListenSpec listener;
     private final ProxyProtocolSettings settings;
     // Not volatile: only this channel's event loop touches these.
-    private ScheduledFuture<?> deadline;
+    private HeaderDeadlines.Entry deadline;
     private boolean finished;
     private boolean sawBytes;
 
@@ -58,7 +56,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
 
     private void startDeadline(ChannelHandlerContext ctx) {
         if (deadline == null && !finished) {
-            deadline = ctx.executor().schedule(() -> onDeadline(ctx), settings.headerTimeoutMillis(), TimeUnit.MILLISECONDS);
+            deadline = HeaderDeadlines.add(ctx.executor(), settings.headerTimeoutMillis(), () -> onDeadline(ctx));
         }
     }
 
@@ -173,7 +171,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
 
     private void cancelDeadline() {
         if (deadline != null) {
-            deadline.cancel(false);
+            deadline.cancel();
             deadline = null;
         }
     }

@@ -408,9 +408,33 @@ class ProxyProtocolHandlerTest {
     }
 
     @Test
+    void connectionsOnOneLoopShareATimerAndEachGetsItsOwnDeadline() {
+        EmbeddedChannel loopOwner = new EmbeddedChannel();
+        loopOwner.freezeTime();
+        List<String> expired = new java.util.ArrayList<>();
+        HeaderDeadlines.add(loopOwner.eventLoop(), 3_000, () -> expired.add("a"));
+        loopOwner.advanceTimeBy(1_000, TimeUnit.MILLISECONDS);
+        HeaderDeadlines.Entry b = HeaderDeadlines.add(loopOwner.eventLoop(), 3_000, () -> expired.add("b"));
+        HeaderDeadlines.add(loopOwner.eventLoop(), 3_000, () -> expired.add("c"));
+        b.cancel();
+        loopOwner.advanceTimeBy(1_999, TimeUnit.MILLISECONDS);
+        loopOwner.runScheduledPendingTasks();
+        assertEquals(List.of(), expired);
+        loopOwner.advanceTimeBy(1, TimeUnit.MILLISECONDS);
+        loopOwner.runScheduledPendingTasks();
+        assertEquals(List.of("a"), expired, "3 s after its own start");
+        loopOwner.advanceTimeBy(1_000, TimeUnit.MILLISECONDS);
+        loopOwner.runScheduledPendingTasks();
+        assertEquals(List.of("a", "c"), expired, "c a second later; cancelled b never");
+        assertEquals(0, HeaderDeadlines.pendingForTest(loopOwner.eventLoop()));
+        assertFalse(loopOwner.finish());
+    }
+
+    @Test
     void deadlineIsCancelledOnceTheHeaderArrived() {
         PeerChannel ch = channel();
         ch.writeInbound(Unpooled.wrappedBuffer(V2Bytes.local().bytes()));
+        assertEquals(0, HeaderDeadlines.pendingForTest(ch.eventLoop()), "a finished connection is no longer waited for");
         ch.advanceTimeBy(10, TimeUnit.SECONDS);
         ch.runScheduledPendingTasks();
         assertTrue(ch.isActive());
