@@ -64,6 +64,9 @@ class HaproxyPeerTest {
     private static int feV1;
     private static int feV2;
     private static int feTls;
+    private static int feV6v1;
+    private static int feV6v2;
+    private static boolean ipv6;
     private static final ProxyProtocolStats STATS = new ProxyProtocolStats();
 
     @BeforeAll
@@ -97,11 +100,14 @@ class HaproxyPeerTest {
     }
 
     private static void startHaproxy() throws Exception {
+        ipv6 = canBindIpv6Loopback();
         for (int attempt = 0; ; attempt++) {
             feV1 = freePort();
             feV2 = freePort();
             feTls = freePort();
-            String cfg = """
+            feV6v1 = freePort();
+            feV6v2 = freePort();
+            String cfg = ("""
                     global
                         maxconn 100
                     defaults
@@ -125,7 +131,14 @@ class HaproxyPeerTest {
                         default_backend be_tls
                     backend be_tls
                         server s 127.0.0.1:TLS send-proxy-v2 proxy-v2-options authority,crc32c ssl verify none
-                    """.replace("FE_V1", "" + feV1).replace("FE_V2", "" + feV2).replace("FE_TLS", "" + feTls)
+                    """ + (!ipv6 ? "" : """
+                    frontend fe_v6v1
+                        bind [::1]:FE6V1
+                        default_backend be_v1
+                    frontend fe_v6v2
+                        bind [::1]:FE6V2
+                        default_backend be_v2
+                    """)).replace("FE6V1", "" + feV6v1).replace("FE6V2", "" + feV6v2).replace("FE_V1", "" + feV1).replace("FE_V2", "" + feV2).replace("FE_TLS", "" + feTls)
                     .replace("PLAIN", "" + plainPort).replace("TLS", "" + tlsPort)
                     .replace("SITE", dir.resolve("site.pem").toString());
             Path file = dir.resolve("haproxy.cfg");
@@ -133,6 +146,7 @@ class HaproxyPeerTest {
             haproxy = new ProcessBuilder("/usr/sbin/haproxy", "-db", "-f", file.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("haproxy.log").toFile()).start();
             if (waitListening(feV1) && waitListening(feV2) && waitListening(feTls)) {
+                // (the [::1] frontends are bound by the same process in the same step)
                 return;
             }
             stopHaproxy();
@@ -203,6 +217,22 @@ class HaproxyPeerTest {
             assertTrue(r.contains("source=" + CLIENT_IP + ":" + s.getLocalPort() + " version=2 "), r);
             // haproxy's unique-id-format %ci-%cp, sent as PP2_TYPE_UNIQUE_ID; crc32c was checked on the way in.
             assertTrue(r.contains("unique_id=" + CLIENT_IP + "-" + s.getLocalPort()), r);
+        }
+    }
+
+    @Test
+    void ipv6ClientsThroughHaproxyV1AndV2() throws Exception {
+        assumeTrue(ipv6, "no IPv6 loopback (::1) on this host");
+        for (int port : new int[] {feV6v1, feV6v2}) {
+            try (Socket s = new Socket()) {
+                s.setSoTimeout(5000);
+                s.bind(new InetSocketAddress("::1", 0));
+                s.connect(new InetSocketAddress("::1", port), 2000);
+                String r = exchange(s);
+                // TCP6 (v1) and AF_INET6 (v2) headers, while the TCP peer is haproxy on 127.0.0.1.
+                assertTrue(r.contains("peer=127.0.0.1 source=[0:0:0:0:0:0:0:1]:" + s.getLocalPort()), r);
+                assertTrue(r.contains(" version=" + (port == feV6v1 ? 1 : 2) + " "), r);
+            }
         }
     }
 
@@ -310,6 +340,14 @@ class HaproxyPeerTest {
             throw new AssertionError(what + " is required (-Dit.requirePeers=true) but missing");
         }
         assumeTrue(present, what + " missing: skipped");
+    }
+
+    private static boolean canBindIpv6Loopback() {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static int freePort() throws IOException {
