@@ -1,7 +1,7 @@
 package org.kongjava.core.balance;
 
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * One balanced address: a resolved {@code ip:port} of a target. Its health, in-flight count and latency
@@ -13,7 +13,10 @@ public final class Peer {
     private final String hostname;
     private final InetSocketAddress address;
     private final TargetHealth health;
-    final AtomicInteger inflight = new AtomicInteger();
+    private static final AtomicIntegerFieldUpdater<Peer> INFLIGHT =
+            AtomicIntegerFieldUpdater.newUpdater(Peer.class, "inflight");
+    // A field, not an AtomicInteger: least-connections scans it for every address, one memory load each.
+    private volatile int inflight;
     // Not volatile-pair torn reads: the record is replaced whole, so readers see one consistent sample.
     private volatile Ewma ewma;
     volatile int weight;
@@ -54,12 +57,20 @@ public final class Peer {
 
     /** Requests currently balanced to this address (least-connections). */
     public int inflight() {
-        return inflight.get();
+        return inflight;
     }
 
     /** Usable now: positive weight and healthy. */
     public boolean isAvailable() {
         return weight > 0 && health.isHealthy();
+    }
+
+    void acquired() {
+        INFLIGHT.incrementAndGet(this);
+    }
+
+    void released() {
+        INFLIGHT.decrementAndGet(this);
     }
 
     Ewma ewma() {

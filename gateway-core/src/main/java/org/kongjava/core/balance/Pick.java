@@ -39,7 +39,7 @@ public final class Pick {
             current = p;
             released = false;
             tried.add(p);
-            p.inflight.incrementAndGet();
+            p.acquired();
         }
         return p;
     }
@@ -99,7 +99,7 @@ public final class Pick {
     public void release(long rttNanos) {
         if (current != null && !released) {
             released = true;
-            current.inflight.decrementAndGet();
+            current.released();
             if (rttNanos >= 0) {
                 current.recordLatency(rttNanos / 1e6, state.clock.getAsLong());
             }

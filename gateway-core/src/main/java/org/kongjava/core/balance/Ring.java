@@ -23,6 +23,9 @@ final class Ring {
     final Peer[] peers;
     /** The weights of {@link #peers} when the ring was built (a weight change rebuilds the ring). */
     final int[] weights;
+    /** The peers healthy at build time, and their weights (least-connections scans these). */
+    final Peer[] available;
+    final int[] availableWeights;
     final Peer[] wheel;
     final Peer[] continuum;
     final long totalWeight;
@@ -32,8 +35,20 @@ final class Ring {
     Ring(Peer[] peers, Peer[] wheel, Peer[] continuum, long totalWeight, long availableWeight, boolean healthy) {
         this.peers = peers;
         this.weights = new int[peers.length];
+        int up = 0;
         for (int i = 0; i < peers.length; i++) {
             weights[i] = peers[i].weight;
+            if (peers[i].health().isHealthy()) {
+                up++;
+            }
+        }
+        this.available = new Peer[up];
+        this.availableWeights = new int[up];
+        for (int i = 0, j = 0; i < peers.length; i++) {
+            if (peers[i].health().isHealthy()) {
+                available[j] = peers[i];
+                availableWeights[j++] = peers[i].weight;
+            }
         }
         this.wheel = wheel;
         this.continuum = continuum;

@@ -311,30 +311,37 @@ final class UpstreamState {
     }
 
     private Peer leastConnections(Ring r, Pick pick) {
-        Peer[] ps = r.peers;
-        int[] ws = r.weights;
+        // Only the addresses healthy when the ring was built (a health flip rebuilds it).
+        Peer[] ps = r.available;
+        int[] ws = r.availableWeights;
         int n = ps.length;
+        if (n == 0) {
+            return null;
+        }
         // Start at a rotating offset so that ties do not always go to the first address.
         int off = (int) Long.remainderUnsigned(lcOffset.getAndIncrement(), n);
         boolean retry = pick.tries() > 0;
+        // Scores (inflight + 1) / weight are compared by cross-multiplying: no division in the scan.
         Peer best = null;
-        double bestScore = Double.MAX_VALUE;
+        long bestNum = 0;
+        long bestDen = 1;
         Peer bestTried = null;
-        double bestTriedScore = Double.MAX_VALUE;
+        long triedNum = 0;
+        long triedDen = 1;
         for (int k = 0, i = off; k < n; k++, i = i + 1 == n ? 0 : i + 1) {
             Peer p = ps[i];
-            if (!p.health().isHealthy()) {
-                continue;
-            }
-            double s = (p.inflight.get() + 1.0) / ws[i];
+            long num = p.inflight() + 1L;
+            long den = ws[i];
             if (retry && pick.wasTried(p)) {
-                if (s < bestTriedScore) {
-                    bestTriedScore = s;
+                if (bestTried == null || num * triedDen < triedNum * den) {
                     bestTried = p;
+                    triedNum = num;
+                    triedDen = den;
                 }
-            } else if (s < bestScore) {
-                bestScore = s;
+            } else if (best == null || num * bestDen < bestNum * den) {
                 best = p;
+                bestNum = num;
+                bestDen = den;
             }
         }
         return best != null ? best : bestTried;
