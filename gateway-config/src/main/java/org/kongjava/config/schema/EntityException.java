@@ -26,6 +26,7 @@ public class EntityException extends IllegalArgumentException {
     public static final int INVALID_OPTIONS = 11;
     public static final int OPERATION_UNSUPPORTED = 12;
     public static final int FOREIGN_KEYS_UNRESOLVED = 13;
+    public static final int INVALID_DECLARATIVE_CONFIGURATION = 14;
 
     private final int code;
     private final String errorName;
@@ -120,6 +121,29 @@ public class EntityException extends IllegalArgumentException {
     public static EntityException notFoundByField(Map<String, Object> filter) {
         return new EntityException(NOT_FOUND, "not found",
                 "could not find the entity with '" + LuaPretty.inline(filter) + "'", new LinkedHashMap<>(filter));
+    }
+
+    /**
+     * A write refused in DB-less mode (code 12, HTTP 405): {@code cannot create 'routes' entities when not
+     * using a database}; {@code operation} is {@code create}, {@code update}, {@code create or update} or {@code remove}.
+     */
+    public static EntityException operationUnsupported(String operation, String entities) {
+        return new EntityException(OPERATION_UNSUPPORTED, "operation unsupported",
+                "cannot " + operation + " '" + entities + "' entities when not using a database", null);
+    }
+
+    /** A database failure (code 8, HTTP 500); the message is for the log, never for the client. */
+    public static EntityException databaseError(String message) {
+        return new EntityException(DATABASE_ERROR, "database error", message, null);
+    }
+
+    /**
+     * A declarative configuration that does not parse or validate (code 14): {@code fields} is the error
+     * tree (entity type → list by position or map by endpoint key → field errors).
+     */
+    public static EntityException invalidDeclarative(Map<String, Object> fields) {
+        return new EntityException(INVALID_DECLARATIVE_CONFIGURATION, "invalid declarative configuration",
+                "declarative config is invalid: " + LuaPretty.inline(fields), fields);
     }
 
     /** {@code 'x' is not a valid offset: bad base64 encoding} (code 7). */

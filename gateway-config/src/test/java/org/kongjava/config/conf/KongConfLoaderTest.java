@@ -82,7 +82,7 @@ class KongConfLoaderTest {
         assertFalse(c.bool("real_ip_recursive"));
         assertFalse(c.bool("allow_debug_header"));
         assertEquals("text/plain", c.string("error_default_type"));
-        assertEquals("postgres", c.string("database"));
+        assertEquals("embedded", c.string("database"));
         assertNull(c.string("declarative_config"));
         assertNull(c.string("node_id"));
         assertEquals(512, c.integer("upstream_keepalive_pool_size"));
@@ -255,8 +255,8 @@ class KongConfLoaderTest {
             "upstream_keepalive_max_requests = -1 | upstream_keepalive_max_requests must be 0 or greater, got '-1'",
             "log_level = verbose | log_level has an invalid value: 'verbose' (debug, info, notice, warn, error, crit, alert, emerg)",
             "error_default_type = text/csv | error_default_type has an invalid value: 'text/csv' (application/json, application/xml, text/html, text/plain)",
-            "database = mysql | database has an invalid value: 'mysql' (postgres, cassandra, off)",
-            "database = cassandra | database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4; expected postgres or off)",
+            "database = mysql | database has an invalid value: 'mysql' (embedded, postgres, cassandra, off)",
+            "database = cassandra | database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4; expected embedded, postgres or off)",
             "node_id = foobar | node_id must be a valid UUID, got 'foobar' (expected e.g. 8b7de2ba-0477-4667-a811-8bca46073ca9)",
             "port_maps = src:dst | port_maps: invalid port mapping 'src:dst' (expected <host port>:<kong port>, each 1-65535, e.g. 80:8000)",
             "headers_upstream = X-Foo | headers_upstream: invalid entry 'X-Foo' (expected off or X-Kong-Request-Id)",
