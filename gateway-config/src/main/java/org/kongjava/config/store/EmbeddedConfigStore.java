@@ -38,8 +38,16 @@ public final class EmbeddedConfigStore extends JdbcConfigStore {
 
     @Override
     protected Connection connect() throws SQLException {
+        return open(file);
+    }
+
+    /**
+     * Opens the database file with the settings every kong-java connection uses (WAL, synchronous FULL,
+     * foreign keys, IMMEDIATE transactions), creating it (owner-only) when missing.
+     */
+    public static Connection open(Path file) throws SQLException {
         try {
-            Files.createDirectories(file.getParent());
+            Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new SQLException("cannot create " + file.getParent() + ": " + e.getMessage(), e);
         }

@@ -187,34 +187,6 @@ public abstract class JdbcConfigStore implements ConfigStore {
         dropWriteConnection();
     }
 
-    /**
-     * Replaces everything stored with {@code set} in one transaction, whatever revision is stored
-     * ({@code config db_import}). The stored revision becomes one above the current one.
-     *
-     * @return the set as stored (its version is the new revision)
-     */
-    public EntitySet replaceAll(EntitySet set) throws IOException {
-        for (int attempt = 0; ; attempt++) {
-            EntitySet current = load();
-            EntitySet next = new EntitySet(current.version() + 1, set.services(), set.routes());
-            for (StoredKind<?> k : StoredKind.ALL) {
-                next = withSameCollection(k, next, set);
-            }
-            try {
-                commit(current, next);
-                return next;
-            } catch (ConcurrentChangeException e) {
-                if (attempt >= 5) {
-                    throw e;
-                }
-            }
-        }
-    }
-
-    private static <T> EntitySet withSameCollection(StoredKind<T> k, EntitySet target, EntitySet source) {
-        return k.type().withAll(target, k.collection(source));
-    }
-
     // ------------------------------------------------------------------ reading
 
     private EntitySet readAll(Connection c) throws SQLException {
@@ -262,7 +234,7 @@ public abstract class JdbcConfigStore implements ConfigStore {
                 }
                 T e;
                 try {
-                    e = kind.type().restore(doc, now);
+                    e = kind.type().fromStored(doc, now);
                 } catch (EntityException ex) {
                     // Written by this code after validation, so this means a foreign or damaged row: name it.
                     throw new SQLException(kind.table() + " " + id + ": stored entity is invalid: " + ex.getMessage());
