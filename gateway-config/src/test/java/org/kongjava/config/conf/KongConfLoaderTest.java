@@ -136,7 +136,8 @@ class KongConfLoaderTest {
         }
         KongConf all = load(uncommented.toString());
         assertEquals(List.of(), all.unknownKeys());
-        assertTrue(all.notImplemented().contains("pg_host"), all.notImplemented().toString());
+        assertTrue(all.notImplemented().contains("pg_ro_host"), all.notImplemented().toString());
+        assertFalse(all.notImplemented().contains("pg_host"));
         assertFalse(all.notImplemented().contains("proxy_listen"));
         assertEquals(c.listeners("proxy_listen"), all.listeners("proxy_listen"));
         assertEquals(c.httpLimits(), all.httpLimits());
@@ -197,7 +198,7 @@ class KongConfLoaderTest {
                 "KONG_PG_PASSWORD", "test#123", "KONG_", "x", "PATH", "/bin"), Map.of());
         assertEquals("notice", c.string("log_level"));
         assertEquals("test#123", c.string("pg_password"));
-        assertEquals(List.of("pg_password"), c.notImplemented());
+        assertEquals(List.of(), c.notImplemented()); // pg_* are implemented (the PostgreSQL store)
         assertEquals(List.of(), c.unknownKeys());
     }
 
@@ -346,8 +347,7 @@ class KongConfLoaderTest {
         KongConf c = KongConfLoader.load(f, Map.of("KONG_PG_USER", "u", "KONG_TOTALLY_UNKNOWN", "1",
                 "KONG_NGINX_EVENTS_WORKER_CONNECTIONS", "512", "KONG_NGINX_PROXY_KEEPALIVE_TIMEOUT", "5s 4s"),
                 Map.of());
-        assertEquals(List.of("anonymous_reports", "pg_host", "pg_user", "pluginserver_names", "ssl_cipher_suite"),
-                c.notImplemented());
+        assertEquals(List.of("anonymous_reports", "pluginserver_names", "ssl_cipher_suite"), c.notImplemented());
         assertEquals(List.of("nginx_debug_foo", "proxy_lisen", "totally_unknown"), c.unknownKeys());
         assertEquals(Map.of("nginx_http_charset", "latin1", "nginx_proxy_proxy_ssl_verify", "on",
                 "nginx_http_client_body_timeout", "5s", "nginx_events_worker_connections", "512",

@@ -90,13 +90,23 @@ final class PgServer implements AutoCloseable {
         }
     }
 
-    /** Stops the server this object started (fast shutdown), waiting for it to exit. */
-    void stop() throws InterruptedException {
-        if (process != null && process.isAlive()) {
-            // runuser forwards SIGTERM to the server (smart shutdown would wait for clients: use SIGINT = fast)
-            process.toHandle().descendants().forEach(ProcessHandle::destroy);
+    /** Stops the server this object started (fast shutdown: SIGINT to its postmaster), waiting for it to exit. */
+    void stop() throws Exception {
+        if (process == null || !process.isAlive()) {
+            return;
+        }
+        Path pidFile = dir.resolve("data").resolve("postmaster.pid");
+        long pid = Files.isRegularFile(pidFile) ? Long.parseLong(Files.readAllLines(pidFile).get(0).trim()) : -1;
+        // Only the postmaster this object started (a descendant of our process) is signalled.
+        if (pid > 0 && process.toHandle().descendants().anyMatch(h -> h.pid() == pid) || pid == process.pid()) {
+            new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+        } else {
             process.destroy();
-            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        process.waitFor(30, TimeUnit.SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (pid > 0 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false) && System.nanoTime() < deadline) {
+            Thread.sleep(50);
         }
     }
 
