@@ -21,7 +21,8 @@ class DeclarativeModeTest {
     Path dir;
 
     static Path fixture(String name) {
-        return Gateway.home().resolve("../shared/fixtures/kong").resolve(name).normalize();
+        // Kong's real files, kept once in the repository (see SOURCE.md there)
+        return Gateway.home().resolve("gateway-config/src/test/resources/kong/declarative").resolve(name);
     }
 
     @Test
