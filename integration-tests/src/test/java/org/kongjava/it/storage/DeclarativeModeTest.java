@@ -48,13 +48,12 @@ class DeclarativeModeTest {
 
     @Test
     void fixturesParseImportExportAndReimportToTheSameConfiguration() throws Exception {
-        for (String f : FIXTURES) {
-            Map.Entry<Integer, String> parse = Gateway.cli(dir, "config", "parse", fixture(f).toString());
-            assertEquals(0, parse.getKey(), parse.getValue());
-            assertTrue(parse.getValue().contains("parse successful"), parse.getValue());
-        }
-        assertTrue(Gateway.cli(dir, "config", "parse", fixture("burst.yml").toString()).getValue().contains("skipped"),
-                "unsupported entity types are reported");
+        // (every fixture is also parsed, exported and re-imported in-process by DeclarativeConfigTest)
+        Map.Entry<Integer, String> parse = Gateway.cli(dir, "config", "parse", fixture("burst.yml").toString());
+        assertEquals(0, parse.getKey(), parse.getValue());
+        assertTrue(parse.getValue().contains("parse successful"), parse.getValue());
+        assertTrue(parse.getValue().contains("skipped") && parse.getValue().contains("upstreams"),
+                "unsupported entity types are reported: " + parse.getValue());
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Path confA = Gateway.writeConf(a, "");
