@@ -114,9 +114,22 @@ public abstract class JdbcConfigStore implements ConfigStore {
         acquire();
         try {
             Connection c = writeConnection();
-            c.setAutoCommit(false);
+            long stored;
             try {
-                long stored = revision(c, dialect.lockRevision());
+                c.setAutoCommit(false);
+                stored = revision(c, dialect.lockRevision());
+            } catch (SQLException stale) {
+                // The connection died since its last use (e.g. the server restarted): nothing was written
+                // yet, so a fresh connection may safely start over.
+                if (!connectionLost(stale, c)) {
+                    throw stale;
+                }
+                dropWriteConnection();
+                c = writeConnection();
+                c.setAutoCommit(false);
+                stored = revision(c, dialect.lockRevision());
+            }
+            try {
                 if (stored != before.version()) {
                     EntitySet current = readAllInTransaction(c, stored);
                     c.rollback();
@@ -424,6 +437,14 @@ public abstract class JdbcConfigStore implements ConfigStore {
             log.info("database {} reachable again", describe());
         }
         reachable = true;
+    }
+
+    private static boolean connectionLost(SQLException e, Connection c) {
+        try {
+            return c.isClosed() || e.getSQLState() != null && e.getSQLState().startsWith("08");
+        } catch (SQLException ignored) {
+            return true;
+        }
     }
 
     private void markUnreachableIfConnectionLost(SQLException e) {

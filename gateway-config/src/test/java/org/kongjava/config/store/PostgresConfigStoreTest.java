@@ -65,9 +65,11 @@ class PostgresConfigStoreTest extends ConfigStoreContract {
 
     @Test
     void keepsTheLastGoodConfigurationWhileTheServerIsDownAndCatchesUp() throws Exception {
-        try (JdbcConfigStore writer = open(); JdbcConfigStore watcher = new PostgresConfigStore(pg.settings(), 300)) {
+        try (JdbcConfigStore writer = open(); JdbcConfigStore watcher = new PostgresConfigStore(pg.settings(), 300);
+             JdbcConfigStore idle = open()) {
             EntitySet base = writer.load();
             watcher.load();
+            idle.load(); // its connection dies with the server and is not used during the outage
             java.util.concurrent.LinkedBlockingQueue<EntitySet> seen = new java.util.concurrent.LinkedBlockingQueue<>();
             watcher.onExternalChange(seen::add);
             pg.stop();
@@ -83,6 +85,12 @@ class PostgresConfigStoreTest extends ConfigStoreContract {
             EntitySet got = seen.poll(10, java.util.concurrent.TimeUnit.SECONDS);
             assertEquals(next.services(), got.services());
             assertTrue(watcher.reachable());
+            // A connection that died while idle is replaced on the next write, which succeeds.
+            EntitySet later = withService(next, "after-outage");
+            idle.commit(next, later);
+            try (JdbcConfigStore check = open()) {
+                assertEquals(later.services(), check.load().services());
+            }
         }
     }
 }
