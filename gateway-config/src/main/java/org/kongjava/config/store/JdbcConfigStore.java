@@ -441,15 +441,20 @@ public abstract class JdbcConfigStore implements ConfigStore {
 
     private static boolean connectionLost(SQLException e, Connection c) {
         try {
-            return c.isClosed() || e.getSQLState() != null && e.getSQLState().startsWith("08");
+            return c.isClosed() || lostState(e);
         } catch (SQLException ignored) {
             return true;
         }
     }
 
-    private void markUnreachableIfConnectionLost(SQLException e) {
+    /** SQLSTATE class 08 (connection exception) or 57P (the server shut down or restarted). */
+    private static boolean lostState(SQLException e) {
         String state = e.getSQLState();
-        if (state != null && state.startsWith("08")) { // connection exceptions
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
+    }
+
+    private void markUnreachableIfConnectionLost(SQLException e) {
+        if (lostState(e)) {
             reachable = false;
         }
     }
