@@ -82,6 +82,10 @@ public final class DeclarativeConfigStore implements ConfigStore {
         }
         log.info("loaded {} ({})", source, DeclarativeConfig.summary(r.entities()));
         hash = r.hash();
+        if (stateFile != null && (file != null || text != null)) {
+            // What the node now serves is also what `config db_export` and the next start without a file see.
+            writeAtomically(stateFile, HASH_LINE + hash + "\n" + DeclarativeConfig.exportYaml(r.entities()));
+        }
         return r.entities();
     }
 
