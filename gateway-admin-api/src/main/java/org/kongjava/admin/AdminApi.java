@@ -318,6 +318,7 @@ final class AdminApi {
         String source = text;
         Object object = doc;
         long now = now();
+        boolean flatten = isTrue(req.queryArg("flatten_errors"));
         // Parsing a large file is real work: it runs on the config writer thread, never on the event loop.
         return ctx.writer().<DeclarativeConfig.Result>submit(cur -> {
             DeclarativeConfig.Result r = source != null
@@ -325,7 +326,18 @@ final class AdminApi {
                     : DeclarativeConfig.fromDocument(object, cur.version() + 1, now);
             store.stage(r.hash());
             return new ConfigWriter.Result<>(r.entities(), r);
-        }).thenApply(r -> AdminResponse.json(201, flattened(r.entities())));
+        }).handle((r, err) -> {
+            if (err == null) {
+                return AdminResponse.json(201, flattened(r.entities()));
+            }
+            Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (flatten && t instanceof EntityException e && e.code() == EntityException.INVALID_DECLARATIVE_CONFIGURATION) {
+                Map<String, Object> body = e.toJsonMap();
+                body.put("flattened_errors", e.flattenedErrors());
+                return AdminResponse.json(400, body);
+            }
+            throw err instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(t);
+        });
     }
 
     /** {@code POST /config}'s answer: every entity by type, then by id. */

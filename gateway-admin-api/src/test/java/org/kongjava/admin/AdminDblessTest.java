@@ -150,6 +150,31 @@ class AdminDblessTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
+    void flattenErrorsListsEachInvalidEntity() throws Exception {
+        Map<String, Object> err = expect(400, send(base, "POST", "/config?flatten_errors=1", "application/yaml", """
+                _format_version: "3.0"
+                services:
+                - name: s
+                  host: s.example
+                  tags: [t1]
+                  routes:
+                  - name: r
+                    paths: [nope]
+                """));
+        List<Map<String, Object>> flat = (List<Map<String, Object>>) err.get("flattened_errors");
+        assertEquals(1, flat.size(), flat.toString());
+        Map<String, Object> item = flat.get(0);
+        assertEquals("route", item.get("entity_type"));
+        assertEquals("r", item.get("entity_name"));
+        assertEquals("field", ((Map<?, ?>) ((List<?>) item.get("errors")).get(0)).get("type"));
+        assertEquals("paths.1", ((Map<?, ?>) ((List<?>) item.get("errors")).get(0)).get("field"));
+        assertFalse(((Map<?, ?>) item.get("entity")).containsKey("routes"));
+        assertFalse(expect(400, send(base, "POST", "/config", "application/yaml", "_format_version: \"3.0\"\nservices: [{port: 1}]"))
+                .containsKey("flattened_errors"));
+    }
+
+    @Test
     void otherWritesAreRefusedWithKongsError() throws Exception {
         expect(201, send(base, "POST", "/config", "application/yaml", YAML));
         assertEquals(Map.of("code", 12, "name", "operation unsupported",

@@ -162,16 +162,18 @@ public final class DeclarativeConfig {
         final Map<String, Object> input;
         final Entry parent;          // null at top level
         final String id;
+        final boolean idGiven;       // the document gave the id (else it was derived or random)
         // nested children by key, in list order: an Entry, or an error message for an item that is no object
         final Map<String, List<Object>> children = new LinkedHashMap<>();
         Map<String, Object> errors;  // this entity's own error map, created on first error
         Object built;
 
-        Entry(DeclarativeKind<?> kind, Map<String, Object> input, Entry parent, String id) {
+        Entry(DeclarativeKind<?> kind, Map<String, Object> input, Entry parent, String id, boolean idGiven) {
             this.kind = kind;
             this.input = input;
             this.parent = parent;
             this.id = id;
+            this.idGiven = idGiven;
         }
 
         String endpointKey() {
@@ -280,7 +282,15 @@ public final class DeclarativeConfig {
             }
         });
         if (!fields.isEmpty()) {
-            throw EntityException.invalidDeclarative(fields);
+            List<Map<String, Object>> flattened = new ArrayList<>();
+            for (DeclarativeKind<?> k : DeclarativeKind.SUPPORTED) {
+                for (Entry en : byKind.get(k.key())) {
+                    if (en.errors != null) {
+                        flattened.add(flattened(en));
+                    }
+                }
+            }
+            throw EntityException.invalidDeclarative(fields, flattened);
         }
         // Then references and uniqueness, keyed by endpoint key (or id).
         Map<String, Object> later = new LinkedHashMap<>();
@@ -331,7 +341,8 @@ public final class DeclarativeConfig {
         if (migratePaths && kind.key().equals("routes")) {
             migratePaths(input);
         }
-        Entry entry = new Entry(kind, input, parent, idOf(kind, input));
+        boolean idGiven = input.get("id") != null;
+        Entry entry = new Entry(kind, input, parent, idOf(kind, input), idGiven);
         byKind.get(kind.key()).add(entry);
         for (DeclarativeKind.Nested n : kind.nested()) {
             Object v = nestedValues.get(n.childKey());
@@ -465,6 +476,69 @@ public final class DeclarativeConfig {
             en.errors = new LinkedHashMap<>();
         }
         return en.errors;
+    }
+
+    /** One {@code flattened_errors} item: the entity as declared (children removed, parents as {@code {id}}) and its errors. */
+    private static Map<String, Object> flattened(Entry en) {
+        Map<String, Object> entity = new LinkedHashMap<>(en.input);
+        if (!en.idGiven) {
+            entity.remove("id");
+        }
+        if (en.parent != null) {
+            for (DeclarativeKind.Nested n : en.parent.kind.nested()) {
+                if (n.childKey().equals(en.kind.key())) {
+                    if (en.parent.idGiven && EntityType.isUuid(en.parent.id)) {
+                        entity.put(n.foreignKey(), Map.of("id", en.parent.id));
+                    } else {
+                        entity.remove(n.foreignKey());
+                    }
+                }
+            }
+        }
+        Map<String, Object> item = new LinkedHashMap<>();
+        item.put("entity_type", en.kind.singular());
+        Object name = en.input.get("name");
+        item.put("entity_name", name instanceof String s && !s.isEmpty() ? s : null);
+        item.put("entity_id", en.idGiven && EntityType.isUuid(en.id) ? en.id : null);
+        Object tags = en.input.get("tags");
+        item.put("entity_tags", tags instanceof List<?> l && l.stream().allMatch(t -> t instanceof String) ? tags : null);
+        item.put("entity", entity);
+        List<Map<String, Object>> errors = new ArrayList<>();
+        categorize(en.errors, null, errors);
+        item.put("errors", errors);
+        return item;
+    }
+
+    /** Kong's categorization: {@code @entity} messages as entity errors, everything else as {@code a.b.1} field errors. */
+    private static void categorize(Object errs, String ns, List<Map<String, Object>> out) {
+        if (errs instanceof Map<?, ?> m) {
+            java.util.TreeMap<String, Object> sorted = new java.util.TreeMap<>();
+            m.forEach((k, v) -> sorted.put(String.valueOf(k), v));
+            for (Map.Entry<String, Object> e : sorted.entrySet()) {
+                if (e.getKey().equals("@entity") && ns == null) {
+                    for (Object msg : e.getValue() instanceof List<?> l ? l : List.of(e.getValue())) {
+                        Map<String, Object> x = new LinkedHashMap<>();
+                        x.put("type", "entity");
+                        x.put("message", msg);
+                        out.add(x);
+                    }
+                } else {
+                    categorize(e.getValue(), ns == null ? e.getKey() : ns + "." + e.getKey(), out);
+                }
+            }
+        } else if (errs instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                if (l.get(i) != null) {
+                    categorize(l.get(i), ns + "." + (i + 1), out);
+                }
+            }
+        } else if (errs != null) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("type", "field");
+            x.put("field", ns);
+            x.put("message", errs);
+            out.add(x);
+        }
     }
 
     /** Kong's error tree for a list: per position the item's errors (null when valid), or null when all are valid. */

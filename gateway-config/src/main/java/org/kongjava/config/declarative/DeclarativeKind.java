@@ -18,6 +18,11 @@ import org.kongjava.config.schema.ServiceSchema;
  */
 record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, List<Ref> refs, List<String> nestedNotYet) {
 
+    /** Kong's singular name ({@code service}), used in {@code flattened_errors}. */
+    String singular() {
+        return key.substring(0, key.length() - 1);
+    }
+
     /** A child kind nested under this one; {@code foreignKey} is the child's field pointing to the parent. */
     record Nested(String childKey, String foreignKey) {
     }

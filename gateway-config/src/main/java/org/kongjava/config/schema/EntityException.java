@@ -31,6 +31,7 @@ public class EntityException extends IllegalArgumentException {
     private final int code;
     private final String errorName;
     private final Map<String, Object> fields;
+    private transient List<Map<String, Object>> flattenedErrors = List.of();
 
     EntityException(int code, String errorName, String message, Map<String, Object> fields) {
         super(message);
@@ -142,8 +143,24 @@ public class EntityException extends IllegalArgumentException {
      * tree (entity type → list by position or map by endpoint key → field errors).
      */
     public static EntityException invalidDeclarative(Map<String, Object> fields) {
-        return new EntityException(INVALID_DECLARATIVE_CONFIGURATION, "invalid declarative configuration",
+        return invalidDeclarative(fields, List.of());
+    }
+
+    /**
+     * As {@link #invalidDeclarative(Map)}, with Kong's {@code flattened_errors} items (one per entity with schema
+     * errors: {@code entity_type}, {@code entity_name}, {@code entity_id}, {@code entity_tags}, {@code entity},
+     * {@code errors}), which {@code POST /config?flatten_errors=1} adds to the body.
+     */
+    public static EntityException invalidDeclarative(Map<String, Object> fields, List<Map<String, Object>> flattened) {
+        EntityException e = new EntityException(INVALID_DECLARATIVE_CONFIGURATION, "invalid declarative configuration",
                 "declarative config is invalid: " + LuaPretty.inline(fields), fields);
+        e.flattenedErrors = List.copyOf(flattened);
+        return e;
+    }
+
+    /** Kong's {@code flattened_errors} for a declarative configuration error; empty for other kinds. */
+    public List<Map<String, Object>> flattenedErrors() {
+        return flattenedErrors;
     }
 
     /** {@code 'x' is not a valid offset: bad base64 encoding} (code 7). */
