@@ -48,6 +48,9 @@ final class StoreCommands {
             switch (args.get(0)) {
                 case "bootstrap" -> {
                     out.println("Bootstrapping database...");
+                    if (dialect == SqlDialect.POSTGRES) {
+                        PostgresConfigStore.createSchemaIfMissing(c, PgSettings.from(conf));
+                    }
                     List<String> ran = Migrations.bootstrap(c, dialect);
                     out.println(ran.size() + " migrations processed (" + String.join(", ", ran) + ")");
                     out.println("Database is up-to-date");

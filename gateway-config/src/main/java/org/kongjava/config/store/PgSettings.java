@@ -50,7 +50,8 @@ public record PgSettings(String host, int port, String user, String password, St
         p.setProperty("ApplicationName", "kong-java");
         p.setProperty("sslmode", !ssl ? "disable" : sslVerify ? "verify-full" : "require");
         if (schema != null) {
-            p.setProperty("currentSchema", schema);
+            // Quoted as an identifier: the name is used exactly as written (case, spaces, quotes).
+            p.setProperty("currentSchema", "\"" + schema.replace("\"", "\"\"") + "\"");
         }
         return p;
     }

@@ -33,6 +33,20 @@ public final class PostgresConfigStore extends JdbcConfigStore {
         return DriverManager.getConnection(settings.url(), settings.properties(0));
     }
 
+    /**
+     * Creates {@code pg_schema} when it is set and missing ({@code migrations bootstrap}), as Kong does; the
+     * connection's search path then finds it.
+     */
+    public static void createSchemaIfMissing(Connection c, PgSettings settings) throws SQLException {
+        if (settings.schema() == null) {
+            return;
+        }
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE SCHEMA IF NOT EXISTS \"" + settings.schema().replace("\"", "\"\"") + "\"");
+            s.execute("SET search_path TO \"" + settings.schema().replace("\"", "\"\"") + "\"");
+        }
+    }
+
     @Override
     protected Connection connect() throws SQLException {
         return open(settings);

@@ -64,6 +64,26 @@ class PostgresConfigStoreTest extends ConfigStoreContract {
     }
 
     @Test
+    void aConfiguredSchemaIsCreatedByBootstrapAndUsed() throws Exception {
+        PgSettings base = pg.settings();
+        PgSettings inSchema = new PgSettings(base.host(), base.port(), base.user(), base.password(), base.database(),
+                "kj \"odd\" schema", false, false, 2000, 1);
+        try (Connection c = PostgresConfigStore.open(inSchema)) {
+            PostgresConfigStore.createSchemaIfMissing(c, inSchema);
+            Migrations.reset(c, SqlDialect.POSTGRES);
+            Migrations.bootstrap(c, SqlDialect.POSTGRES);
+        }
+        try (JdbcConfigStore s = new PostgresConfigStore(inSchema, 5000)) {
+            EntitySet empty = s.load();
+            s.commit(empty, withService(empty, "schema-svc"));
+        }
+        try (JdbcConfigStore s = new PostgresConfigStore(inSchema, 5000); JdbcConfigStore publicSchema = open()) {
+            assertEquals(1, s.load().services().size());
+            assertEquals(0, publicSchema.load().services().size(), "the default schema is untouched");
+        }
+    }
+
+    @Test
     void keepsTheLastGoodConfigurationWhileTheServerIsDownAndCatchesUp() throws Exception {
         try (JdbcConfigStore writer = open(); JdbcConfigStore watcher = new PostgresConfigStore(pg.settings(), 300);
              JdbcConfigStore idle = open()) {
