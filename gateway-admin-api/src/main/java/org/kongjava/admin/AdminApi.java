@@ -332,9 +332,9 @@ final class AdminApi {
             }
             Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
             if (flatten && t instanceof EntityException e && e.code() == EntityException.INVALID_DECLARATIVE_CONFIGURATION) {
-                Map<String, Object> body = e.toJsonMap();
-                body.put("flattened_errors", e.flattenedErrors());
-                return AdminResponse.json(400, body);
+                Map<String, Object> out = e.toJsonMap();
+                out.put("flattened_errors", e.flattenedErrors());
+                return AdminResponse.json(400, out);
             }
             throw err instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(t);
         });

@@ -20,7 +20,7 @@ import java.util.regex.Pattern;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.schema.EntityException;
 import org.kongjava.config.schema.EntityType;
-import org.kongjava.config.schema.PathNormalization;
+import org.kongjava.config.route.PathNormalizer;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -408,7 +408,7 @@ public final class DeclarativeConfig {
 
     static String migratePath(String path) {
         if (PLAIN_PATH.matcher(path).matches()) {
-            return PathNormalization.normalize(path, true);
+            return PathNormalizer.normalize(path); // merges slashes, as Kong's migration asks
         }
         if (path.indexOf('%') < 0) {
             return "~" + path;
