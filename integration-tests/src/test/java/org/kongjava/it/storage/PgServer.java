@@ -66,9 +66,14 @@ final class PgServer implements AutoCloseable {
         run(cmd(List.of(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(), "-U", "postgres",
                 "-A", "trust", "-E", "UTF8", "--no-sync")));
         PgServer pg = new PgServer(bin, dir, port);
-        pg.start();
-        try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
-            st.execute("CREATE DATABASE kong");
+        try {
+            pg.start();
+            try (Connection c = pg.connect("postgres"); Statement st = c.createStatement()) {
+                st.execute("CREATE DATABASE kong");
+            }
+        } catch (Exception e) {
+            pg.close(); // never leave a server behind
+            throw e;
         }
         return pg;
     }
@@ -83,6 +88,7 @@ final class PgServer implements AutoCloseable {
                 return;
             } catch (SQLException e) {
                 if (System.nanoTime() > deadline || !process.isAlive()) {
+                    stop();
                     throw new IllegalStateException("postgres did not start: " + Files.readString(dir.resolve("server.log")), e);
                 }
                 Thread.sleep(100);
