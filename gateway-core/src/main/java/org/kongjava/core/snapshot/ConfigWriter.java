@@ -160,7 +160,13 @@ public final class ConfigWriter implements AutoCloseable {
             scheduleDrain(new CompletableFuture<>());
         }
         if (!batch.isEmpty()) {
-            runBatch(batch);
+            try {
+                runBatch(batch);
+            } catch (Throwable unexpected) {
+                // Never leave a caller waiting: whatever went wrong, every change of the batch is answered.
+                log.error("configuration writer failed", unexpected);
+                failAll(batch, unexpected);
+            }
         }
     }
 
@@ -195,7 +201,16 @@ public final class ConfigWriter implements AutoCloseable {
             try {
                 store.commit(current, next);
             } catch (ConcurrentChangeException conflict) {
-                adoptNow(conflict.current());
+                try {
+                    adoptNow(conflict.current());
+                } catch (RuntimeException uncompilable) {
+                    // The stored configuration (written by another node) cannot be compiled here: keep serving
+                    // the last good snapshot and refuse changes until it is fixed.
+                    log.error("cannot apply the stored configuration (revision {}): {}", conflict.current().version(),
+                            uncompilable.toString());
+                    failAll(batch, conflict);
+                    return;
+                }
                 if (attempt < MAX_CONFLICT_RETRIES) {
                     log.info("configuration changed elsewhere (revision {}); applying {} change(s) again on top of it",
                             conflict.current().version(), batch.size());

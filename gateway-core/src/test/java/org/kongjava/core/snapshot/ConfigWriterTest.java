@@ -130,6 +130,27 @@ class ConfigWriterTest {
     }
 
     @Test
+    void aStoredConfigurationThatCannotBeCompiledFailsTheWriteInsteadOfHangingIt() throws Exception {
+        RecordingStore store = new RecordingStore();
+        SnapshotHolder holder = holder();
+        // Another node stored a route this node's router refuses (e.g. a release with other regex rules).
+        EntitySet ok = org.kongjava.config.schema.RouteSchema.INSTANCE.insert(EntitySet.EMPTY,
+                Map.of("name", "r", "paths", java.util.List.of("/r")), NOW).next();
+        org.kongjava.config.model.Route r = ok.routes().values().iterator().next();
+        org.kongjava.config.model.Route bad = new org.kongjava.config.model.Route(r.id(), r.name(), r.protocols(), null, null,
+                java.util.List.of("~/(unclosed"), null, null, null, null, 426, 0, true, "v0", false, true, true, null, null,
+                r.createdAt(), r.updatedAt());
+        store.concurrent = new EntitySet(10, Map.of(), Map.of(bad.id(), bad));
+        SnapshotCompiler picky = new SnapshotCompiler();
+        try (ConfigWriter w = new ConfigWriter(holder, picky, store)) {
+            ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                    () -> w.submit(addService("x")).get(5, TimeUnit.SECONDS));
+            assertInstanceOf(ConcurrentChangeException.class, e.getCause());
+            assertEquals(0, holder.current().version(), "the last good snapshot is still served");
+        }
+    }
+
+    @Test
     void adoptPublishesOnlyNewerStoredConfigurations() throws Exception {
         SnapshotHolder holder = holder();
         try (ConfigWriter w = new ConfigWriter(holder, new SnapshotCompiler(), new RecordingStore())) {
