@@ -31,7 +31,7 @@ class KongConfLoaderTest {
     Path dir;
 
     private static Path fixture() throws URISyntaxException {
-        return Path.of(KongConfLoaderTest.class.getResource("/kong/kong.conf.default").toURI());
+        return org.kongjava.config.KongFixtures.file("kong.conf.default");
     }
 
     private Path file(String text) throws IOException {

@@ -17,9 +17,9 @@ import org.kongjava.config.model.Service;
 import org.kongjava.config.schema.EntityException;
 
 class DeclarativeConfigTest {
-    /** Kong's real declarative files (byte-identical copies, see SOURCE.md there). */
+    /** Kong's real declarative files, from ../shared/fixtures/kong. */
     static Path fixture(String name) throws Exception {
-        return Path.of(DeclarativeConfigTest.class.getResource("/kong/declarative/" + name).toURI());
+        return org.kongjava.config.KongFixtures.file(name);
     }
 
     private static DeclarativeConfig.Result parse(String yaml) {

@@ -21,8 +21,8 @@ class DeclarativeModeTest {
     Path dir;
 
     static Path fixture(String name) {
-        // Kong's real files, kept once in the repository (see SOURCE.md there)
-        return Gateway.home().resolve("gateway-config/src/test/resources/kong/declarative").resolve(name);
+        // Kong's real files, beside the repository in ../shared/fixtures/kong
+        return Gateway.home().resolve("../shared/fixtures/kong").normalize().resolve(name);
     }
 
     @Test
