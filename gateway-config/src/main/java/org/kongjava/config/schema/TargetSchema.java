@@ -129,18 +129,38 @@ public final class TargetSchema extends EntityType<Target> {
         }
         for (String k : List.of("created_at", "updated_at")) {
             if (data.get(k) instanceof Number n) {
-                data.put(k, Math.round(n.doubleValue() * 1000));
+                data.put(k, toMillis(n));
             }
         }
         return data;
     }
 
+    /**
+     * A target timestamp in milliseconds. JSON carries seconds (with a millisecond fraction); values that are
+     * already milliseconds (this type's clock, above 10^11, i.e. after 1973) are kept, so every path (insert,
+     * update, restore from a store, a loader passing seconds as "now") ends in milliseconds.
+     */
+    static long toMillis(Number n) {
+        double d = n.doubleValue();
+        return d < 1e11 ? Math.round(d * 1000) : Math.round(d);
+    }
+
     @Override
     Map<String, Object> mergeForUpdate(Map<String, Object> stored, Map<String, Object> changes) {
         Map<String, Object> merged = new LinkedHashMap<>(stored);
-        merged.put("created_at", Math.round(((Number) stored.get("created_at")).doubleValue() * 1000));
+        merged.put("created_at", toMillis((Number) stored.get("created_at")));
         merged.putAll(changes);
         return merged;
+    }
+
+    @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Target> all) {
+        return new EntitySet(set.version(), set.services(), set.routes(), set.upstreams(), all);
+    }
+
+    @Override
+    public String endpointKeyField() {
+        return "target";
     }
 
     @Override
@@ -235,8 +255,8 @@ public final class TargetSchema extends EntityType<Target> {
                 str(d, "target"),
                 intOf(d, "weight"),
                 strings(d, "tags"),
-                longOf(d, "created_at"),
-                longOf(d, "updated_at"));
+                toMillis((Number) d.get("created_at")),
+                toMillis((Number) d.get("updated_at")));
     }
 
     @Override

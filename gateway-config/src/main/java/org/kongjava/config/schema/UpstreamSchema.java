@@ -211,6 +211,11 @@ public final class UpstreamSchema extends EntityType<Upstream> {
     }
 
     @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Upstream> all) {
+        return new EntitySet(set.version(), set.services(), set.routes(), all, set.targets());
+    }
+
+    @Override
     void checkReferences(EntitySet set, Upstream u) {
         if (u.clientCertificate() != null) {
             // kong-java has no certificates entity yet, so any reference is dangling.

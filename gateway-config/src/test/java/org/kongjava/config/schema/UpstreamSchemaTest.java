@@ -184,21 +184,36 @@ class UpstreamSchemaTest {
     }
 
     @Test
+    void storedJsonRoundTrips() {
+        EntitySet s = withUpstream();
+        Target t = TARGETS.insert(s, targetArgs(s, "{'target':'10.0.0.1:80','tags':['a']}"), 1_700_000_000_123L).entity();
+        assertEquals(t, TARGETS.fromStored(TARGETS.encode(t), NOW));
+        assertEquals(t, TARGETS.restore(TARGETS.encode(t), NOW));
+        Upstream u = UPSTREAMS.find(s, "u");
+        assertEquals(u, UPSTREAMS.fromStored(UPSTREAMS.encode(u), NOW));
+        assertEquals(u, UPSTREAMS.restore(UPSTREAMS.encode(u), NOW));
+        // withAll of any kind keeps the others.
+        EntitySet withT = TARGETS.insert(s, targetArgs(s, "{'target':'10.0.0.2'}"), 1_700_000_000_000L).next();
+        assertEquals(1, ServiceSchema.INSTANCE.withAll(withT, Map.of()).targets().size());
+        assertEquals(1, RouteSchema.INSTANCE.withAll(withT, Map.of()).upstreams().size());
+    }
+
+    @Test
     void targetsAreUniquePerUpstreamAndUpdatable() {
         EntitySet s = withUpstream();
-        EntityType.Written<Target> w = TARGETS.insert(s, targetArgs(s, "{'target':'10.0.0.1:80'}"), 1000);
+        EntityType.Written<Target> w = TARGETS.insert(s, targetArgs(s, "{'target':'10.0.0.1:80'}"), 1_700_000_001_000L);
         EntityException dup = assertThrows(EntityException.class,
-                () -> TARGETS.insert(w.next(), targetArgs(s, "{'target':'10.0.0.1:80'}"), 2000));
+                () -> TARGETS.insert(w.next(), targetArgs(s, "{'target':'10.0.0.1:80'}"), 1_700_000_002_000L));
         assertEquals(409, dup.httpStatus());
         // Same target on another upstream is fine.
         EntitySet two = UPSTREAMS.insert(w.next(), json("{'name':'v'}"), NOW).next();
         Map<String, Object> other = json("{'target':'10.0.0.1:80'}");
         other.put("upstream", Map.of("id", UPSTREAMS.find(two, "v").id().toString()));
-        TARGETS.insert(two, other, 3000);
-        Target re = TARGETS.update(w.next(), w.entity().id().toString(), json("{'weight':0}"), 5000).entity();
+        TARGETS.insert(two, other, 1_700_000_003_000L);
+        Target re = TARGETS.update(w.next(), w.entity().id().toString(), json("{'weight':0}"), 1_700_000_005_000L).entity();
         assertEquals(0, re.weight());
-        assertEquals(1000, re.createdAtMillis(), "an update keeps the creation time");
-        assertEquals(5000, re.updatedAtMillis());
+        assertEquals(1_700_000_001_000L, re.createdAtMillis(), "an update keeps the creation time");
+        assertEquals(1_700_000_005_000L, re.updatedAtMillis());
         assertEquals(w.entity().id(), TARGETS.findIn(w.next(), w.entity().upstreamId(), "10.0.0.1:80").id());
         assertEquals(w.entity().id(), TARGETS.findIn(w.next(), w.entity().upstreamId(), "10.0.0.1:80").id());
     }
