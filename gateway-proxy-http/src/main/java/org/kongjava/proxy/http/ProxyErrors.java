@@ -176,7 +176,7 @@ public final class ProxyErrors {
                                                  long responseLatencyMs, HeaderSettings s) {
         FullHttpResponse r = kongError(alloc, HttpResponseStatus.UPGRADE_REQUIRED, "Please use HTTPS protocol",
                 request, requestId, responseLatencyMs, s);
-        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderNames.UPGRADE);
+        r.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
         r.headers().set(HttpHeaderNames.UPGRADE, "TLS/1.2, HTTP/1.1");
         return r;
     }

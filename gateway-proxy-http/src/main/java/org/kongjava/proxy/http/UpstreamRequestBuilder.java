@@ -269,6 +269,10 @@ public final class UpstreamRequestBuilder {
         if (http2 && AsciiString.regionMatches(name, true, 0, "x-http2-", 0, 8)) {
             return true;
         }
+        // Connection cannot remove the body's framing: nginx frames the upstream body itself.
+        if (listed.isEmpty() || HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)) {
+            return false;
+        }
         for (int i = 0; i < listed.size(); i++) {
             if (AsciiString.contentEqualsIgnoreCase(listed.get(i), name)) {
                 return true;
