@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -97,7 +98,9 @@ public final class ProxyErrors {
         if (isGrpcRequest(request)) {
             r = grpc(status, GRPC_MESSAGES[grpcStatus(status.code())], true);
         } else {
-            ErrorFormat f = ErrorFormat.forAccept(request == null ? null : request.headers().get(HttpHeaderNames.ACCEPT));
+            // kong.response.error reads every Accept line, joined with commas.
+            List<String> accept = request == null ? List.of() : request.headers().getAll(HttpHeaderNames.ACCEPT);
+            ErrorFormat f = ErrorFormat.forAccept(accept.isEmpty() ? null : String.join(",", accept));
             r = withBody(alloc, status, f.contentType, f.render(msg, requestId == null ? "" : requestId), isHead(request));
         }
         addKongGenerated(r.headers(), requestId, responseLatencyMs, s);

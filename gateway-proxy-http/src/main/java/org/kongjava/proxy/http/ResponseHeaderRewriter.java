@@ -39,7 +39,9 @@ public final class ResponseHeaderRewriter {
     /**
      * Rewrites the upstream response head for the client.
      *
-     * @param upstream          the upstream's response head; its headers are changed in place
+     * @param upstream          the upstream's response head; its headers are changed in place. Connection,
+     *                          Keep-Alive and Transfer-Encoding are removed: the caller sets Connection (Upgrade for
+     *                          a 101) and re-frames the body
      * @param clientRequest     the client's request head (TE, Kong-Debug)
      * @param upgradeRequested  Kong sent {@code Upgrade: websocket} upstream
      * @param proxyLatencyMs    request start to the end of balancing

@@ -122,6 +122,14 @@ class ProxyErrorsTest {
     }
 
     @Test
+    void kongErrorJoinsAcceptLinesButNginxErrorReadsTheFirst() {
+        HttpRequest req = get("/", "Accept", "text/plain;q=0.5", "Accept", "application/xml");
+        assertEquals(XML, kong404(req).headers().get("Content-Type"));
+        assertEquals(PLAIN, seen(ProxyErrors.nginxError(ALLOC, 400, req, RID, HeaderSettings.kongDefaults(), -1, -1))
+                .headers().get("Content-Type"));
+    }
+
+    @Test
     void kongErrorIgnoresContentTypeAndDefaultType() {
         Seen s = kong404(get("/", "Content-Type", "text/html"));
         assertEquals(JSON, s.headers().get("Content-Type"));
