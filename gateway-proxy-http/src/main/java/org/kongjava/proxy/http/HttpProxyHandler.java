@@ -566,7 +566,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 readClientBody();
             });
         }
-        readSoon(up); // notice an early response or a close while the request is still going out
+        up.read(); // notice an early response or a close while the request is still going out
     }
 
     // ------------------------------------------------------------------ request body
@@ -688,7 +688,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             }, ms, TimeUnit.MILLISECONDS);
         }
-        readSoon(up);
+        up.read();
     }
 
     // ------------------------------------------------------------------ response
