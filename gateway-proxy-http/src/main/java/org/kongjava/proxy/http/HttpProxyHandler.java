@@ -613,7 +613,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 readClientBody();
             });
         }
-        readSoon(up); // notice an early response or a close while the request is still going out
+        up.read(); // notice an early response or a close while the request is still going out
     }
 
     // ------------------------------------------------------------------ request body
@@ -735,7 +735,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             }, ms, TimeUnit.MILLISECONDS);
         }
-        readSoon(up);
+        up.read();
     }
 
     // ------------------------------------------------------------------ response
