@@ -8,7 +8,6 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -105,7 +104,7 @@ final class GatewayServer {
         validateForStart(conf);
         reportKeys();
         String nodeId = nodeId();
-        loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
+        loops = new EventLoops(conf.workerProcesses().orElse(Runtime.getRuntime().availableProcessors()));
         store = ConfigStores.open(conf, prefix.root());
         // Upstream balancers: DNS for host-name targets and active health checks run on the worker loops.
         dns = new DnsCache((EventLoop) loops.workers().next(), DnsCache.datagramChannelType(loops), DnsSettings.from(conf));
@@ -136,36 +135,17 @@ final class GatewayServer {
     }
 
     static HttpProxySettings proxySettings(KongConf conf) {
-        CidrSet trusted = CidrSet.parse(conf.list("trusted_ips"));
-        boolean requestIdUpstream = conf.list("headers_upstream").stream()
-                .anyMatch(h -> h.equalsIgnoreCase("x-kong-request-id"));
-        HeaderSettings headers = new HeaderSettings(HeaderSettings.expandTokens(conf.list("headers")), requestIdUpstream,
-                conf.string("error_default_type"), trusted::contains, conf.string("real_ip_header"),
-                conf.bool("real_ip_recursive"), portMaps(conf.list("port_maps")), conf.bool("allow_debug_header"),
-                KONG_VERSION);
+        CidrSet trusted = conf.trustedIps();
+        HeaderSettings headers = new HeaderSettings(HeaderSettings.expandTokens(conf.list("headers")),
+                conf.upstreamRequestIdHeader(), conf.string("error_default_type"), trusted::contains,
+                conf.string("real_ip_header"), conf.bool("real_ip_recursive"), conf.portMaps(),
+                conf.bool("allow_debug_header"), KONG_VERSION);
         HttpLimits limits = conf.httpLimits();
         return new HttpProxySettings(headers, limits.clientMaxBodySize(), limits.clientHeaderTimeoutMillis(),
                 limits.clientBodyTimeoutMillis(), limits.keepaliveTimeoutMillis(), limits.keepaliveRequests(),
                 limits.largeHeaderBufferSize(), limits.largeHeaderBufferSize(),
                 conf.integer("upstream_keepalive_pool_size"), conf.integer("upstream_keepalive_max_requests"),
                 conf.seconds("upstream_keepalive_idle_timeout") * 1000L);
-    }
-
-    /** {@code port_maps = 80:8000, 443:8443}: kong port → host port, for X-Forwarded-Port. */
-    static Map<Integer, Integer> portMaps(List<String> entries) {
-        Map<Integer, Integer> m = new HashMap<>();
-        for (String e : entries) {
-            String[] p = e.split(":");
-            if (p.length != 2) {
-                throw new IllegalArgumentException("port_maps: invalid entry '" + e + "' (expected <host port>:<kong port>)");
-            }
-            try {
-                m.put(Integer.parseInt(p[1].trim()), Integer.parseInt(p[0].trim()));
-            } catch (NumberFormatException ex) {
-                throw new IllegalArgumentException("port_maps: invalid entry '" + e + "' (expected <host port>:<kong port>)");
-            }
-        }
-        return Map.copyOf(m);
     }
 
     private void reportKeys() {

@@ -50,14 +50,6 @@ public final class EventLoops implements AutoCloseable {
         this.workers = new MultiThreadIoEventLoopGroup(workerCount, new DefaultThreadFactory("gw-worker", true), io);
     }
 
-    /** Workers from kong.conf's {@code nginx_worker_processes}: {@code auto} means one per core. */
-    public static int workerCountFrom(String workerProcesses) {
-        if (workerProcesses == null || workerProcesses.isBlank() || "auto".equals(workerProcesses.trim())) {
-            return Runtime.getRuntime().availableProcessors();
-        }
-        return Integer.parseInt(workerProcesses.trim());
-    }
-
     public boolean isEpoll() {
         return epoll;
     }
