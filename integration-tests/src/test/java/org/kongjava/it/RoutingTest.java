@@ -151,8 +151,8 @@ class RoutingTest {
     }
 
     /**
-     * Kong's path-handling table: the router helper's CSV when present (same columns), else this module's. Each
-     * row gets its own host so rows cannot interfere.
+     * Kong's path-handling table: gateway-core's CSV (the router's unit tests use the same rows) when present, else
+     * this module's short one. Each row gets its own host so rows cannot interfere.
      */
     @TestFactory
     Stream<DynamicTest> stripPathAndPathHandling() throws IOException {
@@ -193,10 +193,13 @@ class RoutingTest {
     }
 
     static List<String[]> pathHandlingRows() throws IOException {
-        Path shared = KongJava.home().resolve("gateway-core/src/test/resources/path-handling.csv");
         List<String> lines = null;
-        if (Files.isRegularFile(shared)) {
-            lines = Files.readAllLines(shared, StandardCharsets.UTF_8);
+        for (String candidate : List.of("gateway-core/src/test/resources/router/path-handling.csv",
+                "gateway-core/src/test/resources/path-handling.csv")) {
+            Path shared = KongJava.home().resolve(candidate);
+            if (lines == null && Files.isRegularFile(shared)) {
+                lines = Files.readAllLines(shared, StandardCharsets.UTF_8);
+            }
         }
         List<String[]> rows = lines == null ? List.of() : parse(lines);
         if (rows.isEmpty()) {
@@ -229,7 +232,9 @@ class RoutingTest {
                     cols[k] = "";
                 }
             }
-            if (cols[3].isEmpty() || cols[3].equals("v0")) {
+            // v1 rows expect v0 results in traditional_compatible: the v0 twin covers them. A service path the
+            // Admin API rejects (e.g. a space) can only be tested at the router level.
+            if ((cols[3].isEmpty() || cols[3].equals("v0")) && cols[0].matches("[A-Za-z0-9._~!$&'()*+,;=:@%/-]*")) {
                 cols[3] = "v0";
                 rows.add(cols);
             }
