@@ -1,0 +1,302 @@
+package org.kongjava.admin;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Route;
+import org.kongjava.config.model.Service;
+import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.RouteSchema;
+import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.snapshot.ConfigWriter;
+
+/**
+ * The endpoints: node information, and CRUD for services and routes built from their schemas (as Kong's
+ * {@code kong/api/endpoints.lua} builds them), including the nested {@code /services/{s}/routes} and
+ * {@code /routes/{r}/service} forms.
+ * <p>
+ * Reads run on the event loop against {@code holder.current()}. Writes are {@link ConfigWriter} mutations:
+ * lookups that decide the outcome (does the service exist? does the route belong to it?) run inside the
+ * mutation, on the writer thread, so they see the same set the change is applied to.
+ */
+final class AdminApi {
+    private static final ServiceSchema SERVICES = ServiceSchema.INSTANCE;
+    private static final RouteSchema ROUTES = RouteSchema.INSTANCE;
+    private static final Set<String> COLLECTION = Set.of("GET", "POST");
+    private static final Set<String> ENTITY = Set.of("GET", "PUT", "PATCH", "DELETE");
+
+    private final AdminContext ctx;
+    private final AdminRoutes routes = new AdminRoutes();
+
+    AdminApi(AdminContext ctx) {
+        this.ctx = ctx;
+        routes.add("/", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, nodeInfo())))
+                .add("/status", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, status())))
+                .add("/endpoints", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, Map.of("data", routes.templates()))))
+                .add("/services", COLLECTION, (req, p, b) -> collection(SERVICES, req, b, "/services"))
+                .add("/services/{services}", ENTITY, (req, p, b) -> entity(SERVICES, req, p.get(0), b))
+                .add("/services/{services}/routes", COLLECTION, this::serviceRoutes)
+                .add("/services/{services}/routes/{routes}", ENTITY, this::serviceRoute)
+                .add("/routes", COLLECTION, (req, p, b) -> collection(ROUTES, req, b, "/routes"))
+                .add("/routes/{routes}", ENTITY, (req, p, b) -> entity(ROUTES, req, p.get(0), b))
+                .add("/routes/{routes}/service", ENTITY, this::routeService);
+    }
+
+    AdminRoutes routes() {
+        return routes;
+    }
+
+    // ------------------------------------------------------------------ node
+
+    private Map<String, Object> nodeInfo() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("tagline", "Welcome to kong");
+        m.put("version", ctx.kongVersion());
+        m.put("edition", "community");
+        m.put("hostname", ctx.hostname());
+        m.put("node_id", ctx.nodeId());
+        m.put("timers", Map.of("running", 0, "pending", 0));
+        Map<String, Object> plugins = new LinkedHashMap<>();
+        plugins.put("available_on_server", Map.of());
+        plugins.put("enabled_in_cluster", List.of());
+        m.put("plugins", plugins);
+        long pid = ProcessHandle.current().pid();
+        m.put("pids", Map.of("master", pid, "workers", List.of(pid)));
+        m.put("lua_version", "kong-java " + ctx.kongJavaVersion());
+        m.put("configuration", ctx.configurationForDisplay());
+        m.put("kong_java_version", ctx.kongJavaVersion());
+        return m;
+    }
+
+    private Map<String, Object> status() {
+        ServerCounters c = ctx.counters();
+        long active = c.connectionsActive.sum();
+        long busy = c.connectionsBusy.sum();
+        Map<String, Object> server = new LinkedHashMap<>();
+        server.put("connections_active", active);
+        server.put("connections_reading", 0);
+        server.put("connections_writing", busy);
+        server.put("connections_waiting", Math.max(0, active - busy));
+        server.put("connections_accepted", c.connectionsAccepted.sum());
+        server.put("connections_handled", c.connectionsHandled.sum());
+        server.put("total_requests", c.totalRequests.sum());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("server", server);
+        m.put("database", Map.of("reachable", true));
+        return m;
+    }
+
+    // ------------------------------------------------------------------ generic CRUD
+
+    private <T> CompletableFuture<AdminResponse> collection(EntityType<T> type, AdminRequest req, BodyArgs.Decoded body, String base) {
+        if (isRead(req)) {
+            Paging.Query q = Paging.query(req);
+            EntitySet set = ctx.holder().current().entities();
+            return done(AdminResponse.json(200, Paging.page(type, type.ordered(set), q, base, true)));
+        }
+        Map<String, Object> args = args(type, body);
+        long now = now();
+        return write(cur -> type.insert(cur, args, now), e -> AdminResponse.json(201, type.encode(e)));
+    }
+
+    private <T> CompletableFuture<AdminResponse> entity(EntityType<T> type, AdminRequest req, String key, BodyArgs.Decoded body) {
+        long now = now();
+        switch (req.method()) {
+            case "PUT" -> {
+                Map<String, Object> args = args(type, body);
+                return write(cur -> type.upsert(cur, key, args, now), e -> AdminResponse.json(200, type.encode(e)));
+            }
+            case "PATCH" -> {
+                Map<String, Object> args = args(type, body);
+                return write(cur -> type.update(cur, key, args, now), e -> AdminResponse.json(200, type.encode(e)));
+            }
+            case "DELETE" -> {
+                return ctx.writer().<Boolean>submit(cur -> {
+                    T e = type.find(cur, key);
+                    return e == null ? ConfigWriter.Result.unchanged(Boolean.FALSE)
+                            : new ConfigWriter.Result<>(type.delete(cur, e), Boolean.TRUE);
+                }).thenApply(x -> AdminResponse.empty(204));
+            }
+            default -> {
+                T e = type.find(ctx.holder().current().entities(), key);
+                return done(e == null ? AdminResponse.notFound() : AdminResponse.json(200, type.encode(e)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ /services/{s}/routes[/{r}]
+
+    private CompletableFuture<AdminResponse> serviceRoutes(AdminRequest req, List<String> params, BodyArgs.Decoded body) {
+        String key = params.get(0);
+        if (isRead(req)) {
+            EntitySet set = ctx.holder().current().entities();
+            Service s = SERVICES.find(set, key);
+            if (s == null) {
+                return done(AdminResponse.notFound());
+            }
+            Paging.Query q = Paging.query(req);
+            String base = "/services/" + key + "/routes";
+            return done(AdminResponse.json(200, Paging.page(ROUTES, ROUTES.ofService(set, s.id()), q, base, false)));
+        }
+        Map<String, Object> args = new LinkedHashMap<>(args(ROUTES, body));
+        long now = now();
+        return write(cur -> {
+            Service s = requireService(cur, key);
+            args.put("service", ref(s.id()));
+            return ROUTES.insert(cur, args, now);
+        }, r -> AdminResponse.json(201, ROUTES.encode(r)));
+    }
+
+    private CompletableFuture<AdminResponse> serviceRoute(AdminRequest req, List<String> params, BodyArgs.Decoded body) {
+        String serviceKey = params.get(0);
+        String routeKey = params.get(1);
+        long now = now();
+        switch (req.method()) {
+            case "PUT" -> {
+                Map<String, Object> args = new LinkedHashMap<>(args(ROUTES, body));
+                return write(cur -> {
+                    Service s = requireService(cur, serviceKey);
+                    Route existing = ROUTES.find(cur, routeKey);
+                    if (existing != null && !s.id().equals(existing.serviceId())) {
+                        throw AdminException.notFound();
+                    }
+                    args.put("service", ref(s.id()));
+                    return ROUTES.upsert(cur, routeKey, args, now);
+                }, r -> AdminResponse.json(200, ROUTES.encode(r)));
+            }
+            case "PATCH" -> {
+                Map<String, Object> args = new LinkedHashMap<>(args(ROUTES, body));
+                return write(cur -> {
+                    Service s = requireService(cur, serviceKey);
+                    Route r = requireRouteOf(cur, s, routeKey);
+                    args.putIfAbsent("service", ref(s.id()));
+                    return ROUTES.update(cur, r.id().toString(), args, now);
+                }, r -> AdminResponse.json(200, ROUTES.encode(r)));
+            }
+            case "DELETE" -> {
+                return ctx.writer().<Boolean>submit(cur -> {
+                    Service s = requireService(cur, serviceKey);
+                    Route r = requireRouteOf(cur, s, routeKey);
+                    return new ConfigWriter.Result<>(ROUTES.delete(cur, r), Boolean.TRUE);
+                }).thenApply(x -> AdminResponse.empty(204));
+            }
+            default -> {
+                EntitySet set = ctx.holder().current().entities();
+                Service s = SERVICES.find(set, serviceKey);
+                Route r = s == null ? null : ROUTES.find(set, routeKey);
+                if (r == null || !s.id().equals(r.serviceId())) {
+                    return done(AdminResponse.notFound());
+                }
+                return done(AdminResponse.json(200, ROUTES.encode(r)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ /routes/{r}/service
+
+    private CompletableFuture<AdminResponse> routeService(AdminRequest req, List<String> params, BodyArgs.Decoded body) {
+        String routeKey = params.get(0);
+        long now = now();
+        switch (req.method()) {
+            case "PUT" -> {
+                Map<String, Object> args = args(SERVICES, body);
+                return write(cur -> {
+                    Route r = ROUTES.find(cur, routeKey);
+                    if (r == null) {
+                        throw AdminException.notFound();
+                    }
+                    if (r.serviceId() != null) {
+                        return SERVICES.upsert(cur, r.serviceId().toString(), args, now);
+                    }
+                    // A route without a service gets a new one, then points to it (Kong's "associate").
+                    EntityType.Written<Service> created = SERVICES.upsert(cur, UUID.randomUUID().toString(), args, now);
+                    Map<String, Object> link = new LinkedHashMap<>();
+                    link.put("service", ref(created.entity().id()));
+                    EntityType.Written<Route> linked = ROUTES.update(created.next(), r.id().toString(), link, now);
+                    return new EntityType.Written<>(linked.next(), created.entity());
+                }, s -> AdminResponse.json(200, SERVICES.encode(s)));
+            }
+            case "PATCH" -> {
+                Map<String, Object> args = args(SERVICES, body);
+                return write(cur -> {
+                    Route r = ROUTES.find(cur, routeKey);
+                    if (r == null || r.serviceId() == null) {
+                        throw AdminException.notFound();
+                    }
+                    return SERVICES.update(cur, r.serviceId().toString(), args, now);
+                }, s -> AdminResponse.json(200, SERVICES.encode(s)));
+            }
+            default -> {
+                EntitySet set = ctx.holder().current().entities();
+                Route r = ROUTES.find(set, routeKey);
+                Service s = r == null || r.serviceId() == null ? null : set.services().get(r.serviceId());
+                if (s == null) {
+                    return done(AdminResponse.notFound());
+                }
+                if (req.method().equals("DELETE")) {
+                    return done(AdminResponse.methodNotAllowed());
+                }
+                return done(AdminResponse.json(200, SERVICES.encode(s)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private static Service requireService(EntitySet set, String key) {
+        Service s = SERVICES.find(set, key);
+        if (s == null) {
+            throw AdminException.notFound();
+        }
+        return s;
+    }
+
+    private static Route requireRouteOf(EntitySet set, Service s, String key) {
+        Route r = ROUTES.find(set, key);
+        if (r == null || !s.id().equals(r.serviceId())) {
+            throw AdminException.notFound();
+        }
+        return r;
+    }
+
+    private static Map<String, Object> ref(UUID id) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", id.toString());
+        return m;
+    }
+
+    private static boolean isRead(AdminRequest req) {
+        return req.method().equals("GET") || req.method().equals("HEAD");
+    }
+
+    private static <T> Map<String, Object> args(EntityType<T> type, BodyArgs.Decoded body) {
+        return body.fromForm() ? type.inferForm(body.args()) : body.args();
+    }
+
+    /** Runs a write on the config writer; the response is built once the new snapshot is live. */
+    private <T> CompletableFuture<AdminResponse> write(WriteStep<T> step, Function<T, AdminResponse> ok) {
+        return ctx.writer().<T>submit(cur -> {
+            EntityType.Written<T> w = step.apply(cur);
+            return new ConfigWriter.Result<>(w.next(), w.entity());
+        }).thenApply(ok);
+    }
+
+    @FunctionalInterface
+    private interface WriteStep<T> {
+        EntityType.Written<T> apply(EntitySet current);
+    }
+
+    private static CompletableFuture<AdminResponse> done(AdminResponse r) {
+        return CompletableFuture.completedFuture(r);
+    }
+
+    private static long now() {
+        return System.currentTimeMillis() / 1000;
+    }
+}

@@ -1,0 +1,411 @@
+package org.kongjava.config.conf;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.kongjava.config.conf.KongConf.Source;
+import org.kongjava.config.net.CidrSet;
+
+/**
+ * Loads kong.conf like Kong's {@code conf_loader}: built-in defaults, then the file, then {@code KONG_*}
+ * environment variables, then command-line overrides; validates every implemented key and reports all problems
+ * at once.
+ */
+public final class KongConfLoader {
+
+    /** Where Kong looks when no {@code -c} is given, in order. */
+    static final List<Path> DEFAULT_PATHS = List.of(Path.of("/etc/kong/kong.conf"), Path.of("/etc/kong.conf"));
+
+    private static final Pattern UUID = Pattern.compile(
+            "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]*\\.[0-9]+|[+-]?[0-9]+\\.[0-9]*");
+
+    private KongConfLoader() {
+    }
+
+    /** The first existing of {@code /etc/kong/kong.conf}, {@code /etc/kong.conf}; null when neither exists. */
+    public static Path defaultConfPath() {
+        return firstExisting(DEFAULT_PATHS);
+    }
+
+    static Path firstExisting(List<Path> candidates) {
+        for (Path p : candidates) {
+            if (Files.exists(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Loads and validates the configuration.
+     *
+     * @param confFileOrNull the {@code -c} file, which must exist; null = no file (callers without {@code -c}
+     *                       pass {@link #defaultConfPath()}, which may itself be null)
+     * @param env            the process environment; only {@code KONG_<UPPER_CASE_KEY>} entries are read
+     * @param overrides      command-line values with the highest precedence, e.g. {@code prefix} from {@code -p}
+     * @throws ConfigException with every problem found
+     */
+    public static KongConf load(Path confFileOrNull, Map<String, String> env, Map<String, String> overrides) {
+        List<String> problems = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+
+        // Layers, lowest precedence first; a later layer replaces the value and the source.
+        Map<String, String> user = new LinkedHashMap<>();
+        Map<String, Source> sources = new HashMap<>();
+        if (confFileOrNull != null) {
+            if (!Files.exists(confFileOrNull)) {
+                throw new ConfigException(List.of("no file at: " + confFileOrNull));
+            }
+            String text;
+            try {
+                text = new String(Files.readAllBytes(confFileOrNull), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw new ConfigException(List.of("could not load config file " + confFileOrNull + ": " + e));
+            }
+            ConfFileParser.Result parsed = ConfFileParser.parse(text, confFileOrNull.toString());
+            problems.addAll(parsed.problems());
+            warnings.addAll(parsed.warnings());
+            parsed.entries().forEach((k, e) -> put(user, sources, k, e.value(), Source.FILE));
+        }
+        new TreeMap<>(env == null ? Map.<String, String>of() : env).forEach((name, value) -> {
+            String key = envKey(name);
+            if (key != null && value != null) {
+                put(user, sources, key, value, Source.ENV);
+            }
+        });
+        if (overrides != null) {
+            overrides.forEach((k, v) -> {
+                if (v != null) {
+                    put(user, sources, k, v, Source.OVERRIDE);
+                }
+            });
+        }
+
+        // Effective raw values: defaults, then what the user set for keys Kong knows.
+        Map<String, String> values = new LinkedHashMap<>();
+        KongSchema.all().forEach((k, ck) -> values.put(k, ck.defaultValue()));
+        TreeSet<String> unknown = new TreeSet<>();
+        TreeSet<String> notImplemented = new TreeSet<>();
+        Map<String, String> nginxDirectives = new TreeMap<>();
+        TreeSet<String> nginxWithoutEffect = new TreeSet<>();
+        for (Map.Entry<String, String> e : user.entrySet()) {
+            String key = e.getKey();
+            ConfKey ck = KongSchema.get(key);
+            if (ck == null && !KongSchema.isDynamic(key)) {
+                unknown.add(key);
+                sources.remove(key);
+                continue;
+            }
+            String value = Strings.trim(e.getValue());
+            values.put(key, value.isEmpty() ? null : value);
+            if (KongSchema.isNginxDirective(key)) {
+                nginxDirectives.put(key, value);
+                if (ck == null || !ck.implemented()) {
+                    nginxWithoutEffect.add(key);
+                }
+            } else if (ck == null || !ck.implemented()) {
+                notImplemented.add(key);
+            }
+        }
+
+        // Aliases: the long (nginx directive) key wins when the user set it, as in Kong's aliased_properties.
+        Map<String, String> validateAs = new HashMap<>();
+        for (ConfKey ck : KongSchema.IMPLEMENTED) {
+            if (ck.aliasOf() == null) {
+                continue;
+            }
+            String shortKey = ck.name();
+            String longKey = ck.aliasOf();
+            if (sources.containsKey(longKey)) {
+                values.put(shortKey, values.get(longKey));
+                validateAs.put(shortKey, longKey);
+            } else {
+                values.put(longKey, values.get(shortKey));
+                validateAs.put(longKey, shortKey);
+            }
+        }
+
+        // Kong turns anything but "on" into "off" for nginx booleans; never an error.
+        for (ConfKey ck : KongSchema.IMPLEMENTED) {
+            String v = values.get(ck.name());
+            if (ck.type() == ValueType.NGX_BOOLEAN && v != null) {
+                values.put(ck.name(), v.equals("on") ? "on" : "off");
+            }
+        }
+
+        for (ConfKey ck : KongSchema.IMPLEMENTED) {
+            if (validateAs.containsKey(ck.name())) {
+                continue; // the same value is validated under the key the user wrote
+            }
+            validate(ck, values.get(ck.name()), problems);
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+
+        Map<String, List<ListenSpec>> listeners = new HashMap<>();
+        for (ConfKey ck : KongSchema.IMPLEMENTED) {
+            if (ck.type() == ValueType.LISTENERS) {
+                listeners.put(ck.name(), ListenParser.parse(ck.name(), values.get(ck.name()), ck.allowed()).specs());
+            }
+        }
+        CidrSet trusted = CidrSet.parse(Strings.splitList(values.get("trusted_ips")));
+        Map<Integer, Integer> portMaps = new HashMap<>();
+        for (String m : Strings.splitList(values.get("port_maps"))) {
+            int colon = m.indexOf(':');
+            portMaps.put(Integer.parseInt(m.substring(colon + 1)), Integer.parseInt(m.substring(0, colon)));
+        }
+        HttpLimits proxy = limits(values, "nginx_proxy_", "nginx_proxy_");
+        HttpLimits admin = limits(values, "nginx_admin_", null);
+        return new KongConf(confFileOrNull, values, sources, listeners, List.copyOf(notImplemented),
+                List.copyOf(unknown), warnings, nginxDirectives, List.copyOf(nginxWithoutEffect), proxy, admin, trusted, portMaps);
+    }
+
+    private static void put(Map<String, String> user, Map<String, Source> sources, String key, String value,
+                            Source source) {
+        user.remove(key);
+        user.put(key, value);
+        sources.put(key, source);
+    }
+
+    /**
+     * {@code KONG_LOG_LEVEL} -> {@code log_level}. Kong reads {@code KONG_} + upper-case key only, so names with
+     * lower-case letters are not configuration.
+     */
+    static String envKey(String name) {
+        if (name == null || !name.startsWith("KONG_") || name.length() == 5) {
+            return null;
+        }
+        String suffix = name.substring(5);
+        if (!suffix.equals(suffix.toUpperCase(Locale.ROOT))) {
+            return null;
+        }
+        return suffix.toLowerCase(Locale.ROOT);
+    }
+
+    // ------------------------------------------------------------------ validation
+
+    private static void validate(ConfKey ck, String v, List<String> problems) {
+        String key = ck.name();
+        if (v == null) {
+            if (ck.required() || ck.type() == ValueType.LISTENERS) {
+                if (ck.type() == ValueType.LISTENERS) {
+                    problems.add(ListenParser.usage(key, ck.allowed()) + "; got ''");
+                } else {
+                    problems.add(key + ": a value is required (expected " + expected(ck) + ")");
+                }
+            }
+            return;
+        }
+        if (v.startsWith("{vault://")) {
+            // Kong resolves vault references at start; kong-java has no vaults yet, so say so instead of
+            // failing later with a confusing "not a number".
+            problems.add(key + ": vault references are not supported yet, got '" + v + "' (expected a plain value)");
+            return;
+        }
+        switch (ck.type()) {
+            case ENUM -> {
+                if (key.equals("database") && v.equals("cassandra")) {
+                    problems.add("database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4;"
+                            + " expected postgres or off)");
+                } else if (!ck.allowed().contains(v)) {
+                    problems.add(key + " has an invalid value: '" + v + "' (" + String.join(", ", ck.allowed()) + ")");
+                }
+            }
+            case NUMBER -> checkNumber(ck, v, problems);
+            case SIZE -> {
+                try {
+                    NginxValues.parseSize(v);
+                } catch (IllegalArgumentException e) {
+                    problems.add(key + ": " + e.getMessage());
+                }
+            }
+            case TIME -> checkTime(key, v, problems);
+            case LISTENERS -> problems.addAll(ListenParser.parse(key, v, ck.allowed()).problems());
+            default -> { }
+        }
+        switch (key) {
+            case "trusted_ips" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!CidrSet.isValidEntry(item)) {
+                        problems.add("trusted_ips must be a comma separated list in the form of IPv4 or IPv6 address"
+                                + " or CIDR block or 'unix:', got '" + item + "'");
+                    }
+                }
+            }
+            case "headers" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!item.equals("off") && !KongSchema.HEADER_TOKENS.contains(item.toLowerCase(Locale.ROOT))) {
+                        problems.add("headers: invalid entry '" + item + "' (expected off, server_tokens,"
+                                + " latency_tokens, Server, Via, X-Kong-Proxy-Latency, X-Kong-Response-Latency,"
+                                + " X-Kong-Admin-Latency, X-Kong-Upstream-Latency, X-Kong-Upstream-Status or"
+                                + " X-Kong-Request-Id)");
+                    }
+                }
+            }
+            case "headers_upstream" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!item.equals("off") && !item.equalsIgnoreCase("x-kong-request-id")) {
+                        problems.add("headers_upstream: invalid entry '" + item
+                                + "' (expected off or X-Kong-Request-Id)");
+                    }
+                }
+            }
+            case "port_maps" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!isPortMap(item)) {
+                        problems.add("port_maps: invalid port mapping '" + item
+                                + "' (expected <host port>:<kong port>, each 1-65535, e.g. 80:8000)");
+                    }
+                }
+            }
+            case "node_id" -> {
+                if (!UUID.matcher(v).matches()) {
+                    problems.add("node_id must be a valid UUID, got '" + v
+                            + "' (expected e.g. 8b7de2ba-0477-4667-a811-8bca46073ca9)");
+                }
+            }
+            case "prefix" -> {
+                try {
+                    Path.of(v);
+                } catch (InvalidPathException e) {
+                    problems.add("prefix: invalid path '" + v + "' (" + e.getReason() + "; expected a directory path)");
+                }
+            }
+            case "nginx_worker_processes", "nginx_main_worker_processes" -> {
+                long n = NginxValues.parseDigits(v);
+                if (!v.equals("auto") && (n < 1 || n > 4096)) {
+                    problems.add(key + ": '" + v + "' is not 'auto' or a number of workers from 1 to 4096");
+                }
+            }
+            case "nginx_http_large_client_header_buffers", "nginx_proxy_large_client_header_buffers" -> {
+                try {
+                    NginxValues.parseBuffers(v);
+                } catch (IllegalArgumentException e) {
+                    problems.add(key + ": " + e.getMessage());
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private static void checkNumber(ConfKey ck, String v, List<String> problems) {
+        String key = ck.name();
+        long n;
+        try {
+            n = Long.parseLong(v.startsWith("+") ? v.substring(1) : v);
+        } catch (NumberFormatException e) {
+            if (DECIMAL.matcher(v).matches()) {
+                problems.add(key + ": '" + v + "' is not an integer");
+            } else {
+                problems.add(key + ": '" + v + "' is not a number");
+            }
+            return;
+        }
+        if (n < ck.min() || n > ck.max()) {
+            if (ck.min() == 0 && ck.max() == Integer.MAX_VALUE) {
+                problems.add(key + " must be 0 or greater, got '" + v + "'"
+                        + (n > ck.max() ? " (at most " + ck.max() + ")" : ""));
+            } else {
+                problems.add(key + " must be between " + ck.min() + " and " + ck.max() + ", got '" + v + "'");
+            }
+        }
+    }
+
+    private static void checkTime(String key, String v, List<String> problems) {
+        List<String> args = Strings.tokens(v);
+        int maxArgs = key.endsWith("_keepalive_timeout") ? 2 : 1;
+        if (args.size() > maxArgs) {
+            problems.add(key + ": '" + v + "' has " + args.size() + " arguments (expected "
+                    + (maxArgs == 1 ? "one time value, e.g. 60s" : "a timeout and an optional header timeout, e.g. 75s")
+                    + ")");
+            return;
+        }
+        for (String arg : args) {
+            try {
+                NginxValues.parseTimeMillis(arg);
+            } catch (IllegalArgumentException e) {
+                problems.add(key + ": " + e.getMessage());
+                return;
+            }
+        }
+    }
+
+    private static boolean isPortMap(String item) {
+        int colon = item.indexOf(':');
+        if (colon < 0) {
+            return false;
+        }
+        long host = NginxValues.parseDigits(item.substring(0, colon));
+        long kong = NginxValues.parseDigits(item.substring(colon + 1));
+        return host >= 1 && host <= 65535 && kong >= 1 && kong <= 65535;
+    }
+
+    private static String expected(ConfKey ck) {
+        return switch (ck.type()) {
+            case ENUM -> "one of " + String.join(", ", ck.allowed());
+            case NUMBER -> ck.min() == 0 ? "a number, 0 or greater" : "a number";
+            case SIZE -> "a size, e.g. 8k or 10m";
+            case TIME -> "a time, e.g. 60s";
+            case BOOLEAN, NGX_BOOLEAN -> "on or off";
+            case LIST, LISTENERS -> "a comma-separated list";
+            case STRING -> ck.name().equals("prefix") ? "a directory path" : "a value";
+        };
+    }
+
+    // ------------------------------------------------------------------ nginx directive mapping
+
+    /**
+     * Limits for one server block: its own directive ({@code serverPrefix}) wins over the http level, then
+     * Kong's default (already in {@code values}), then nginx's default. {@code overridePrefix} names the server
+     * prefix for the non-body-size directives (null: only the http level applies to them).
+     */
+    private static HttpLimits limits(Map<String, String> values, String serverPrefix, String overridePrefix) {
+        long bodySize = size(pick(values, serverPrefix, "client_max_body_size"), HttpLimits.NGINX_CLIENT_MAX_BODY_SIZE);
+        long headerTimeout = time(pick(values, overridePrefix, "client_header_timeout"),
+                HttpLimits.NGINX_CLIENT_HEADER_TIMEOUT_MS);
+        long bodyTimeout = time(pick(values, overridePrefix, "client_body_timeout"),
+                HttpLimits.NGINX_CLIENT_BODY_TIMEOUT_MS);
+        long keepaliveTimeout = time(pick(values, overridePrefix, "keepalive_timeout"),
+                HttpLimits.NGINX_KEEPALIVE_TIMEOUT_MS);
+        String req = pick(values, overridePrefix, "keepalive_requests");
+        int keepaliveRequests = req == null ? HttpLimits.NGINX_KEEPALIVE_REQUESTS : Integer.parseInt(req);
+        String buf = pick(values, overridePrefix, "large_client_header_buffers");
+        NginxValues.Buffers buffers = buf == null
+                ? new NginxValues.Buffers(HttpLimits.NGINX_LARGE_HEADER_BUFFER_COUNT,
+                        HttpLimits.NGINX_LARGE_HEADER_BUFFER_SIZE)
+                : NginxValues.parseBuffers(buf);
+        return new HttpLimits(bodySize, headerTimeout, bodyTimeout, keepaliveTimeout, keepaliveRequests,
+                buffers.count(), buffers.size());
+    }
+
+    private static String pick(Map<String, String> values, String serverPrefix, String directive) {
+        if (serverPrefix != null) {
+            String v = values.get(serverPrefix + directive);
+            if (v != null) {
+                return v;
+            }
+        }
+        return values.get("nginx_http_" + directive);
+    }
+
+    private static long size(String v, long fallback) {
+        return v == null ? fallback : NginxValues.parseSize(v);
+    }
+
+    private static long time(String v, long fallback) {
+        return v == null ? fallback : NginxValues.parseTimeMillis(Strings.tokens(v).get(0));
+    }
+}
