@@ -1,5 +1,6 @@
 package org.kongjava.core.router;
 
+import org.kongjava.config.route.PathNormalizer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;

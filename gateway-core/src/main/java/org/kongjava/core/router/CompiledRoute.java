@@ -1,5 +1,8 @@
 package org.kongjava.core.router;
 
+import org.kongjava.config.route.BoundedInput;
+import org.kongjava.config.route.PathNormalizer;
+import org.kongjava.config.route.PathRegex;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;

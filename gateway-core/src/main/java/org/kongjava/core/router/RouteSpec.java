@@ -1,5 +1,6 @@
 package org.kongjava.core.router;
 
+import org.kongjava.config.route.PathRegex;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,5 +1,6 @@
 package org.kongjava.core.router;
 
+import org.kongjava.config.route.PathNormalizer;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

@@ -1,4 +1,4 @@
-package org.kongjava.core.router;
+package org.kongjava.config.route;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;

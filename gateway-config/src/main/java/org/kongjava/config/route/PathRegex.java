@@ -1,4 +1,4 @@
-package org.kongjava.core.router;
+package org.kongjava.config.route;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -70,12 +70,12 @@ public final class PathRegex {
      * regex routes in its prefix trie. Conservative: stops at the first metacharacter, drops a literal
      * made optional by a following quantifier, and is empty whenever the regex has an alternation.
      */
-    String literalPrefix() {
+    public String literalPrefix() {
         return literalPrefix;
     }
 
     /** Searches the path; null when there is no match (or the search exceeds its step budget, see {@link BoundedInput}). */
-    Matcher match(String normalizedPath) {
+    public Matcher match(String normalizedPath) {
         return BoundedInput.find(pattern, normalizedPath);
     }
 
@@ -83,7 +83,7 @@ public final class PathRegex {
      * Kong's {@code uri_captures} for a match: "0" = whole match, "1".."n" for participating groups,
      * plus named groups by name; empty when the regex has no groups (Kong then has no captures).
      */
-    Map<String, String> captures(Matcher m) {
+    public Map<String, String> captures(Matcher m) {
         int count = m.groupCount();
         if (count == 0) {
             return Map.of();

@@ -1,4 +1,4 @@
-package org.kongjava.core.router;
+package org.kongjava.config.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;

@@ -1,4 +1,4 @@
-package org.kongjava.core.router;
+package org.kongjava.config.route;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * could otherwise keep an event loop busy for minutes. Every character read costs one step; when the
  * budget is spent the search stops and counts as "no match".
  */
-final class BoundedInput implements CharSequence {
+public final class BoundedInput implements CharSequence {
 
     /** Thrown (preallocated, no stack trace) when the budget is spent. */
     private static final class Exhausted extends RuntimeException {
@@ -30,7 +30,7 @@ final class BoundedInput implements CharSequence {
     }
 
     /** {@code find()} of {@code p} in {@code s}; the matcher when found, null when not found or out of budget. */
-    static Matcher find(Pattern p, String s) {
+    public static Matcher find(Pattern p, String s) {
         Matcher m = p.matcher(new BoundedInput(s));
         try {
             return m.find() ? m : null;
