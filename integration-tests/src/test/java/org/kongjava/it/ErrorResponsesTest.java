@@ -56,7 +56,7 @@ class ErrorResponsesTest {
                 sb.append(h).append("\r\n");
             }
             c.send(sb.append("\r\n").toString());
-            return c.readResponse(false);
+            return c.readResponse(false, method.equals("HEAD"));
         }
     }
 
@@ -100,9 +100,15 @@ class ErrorResponsesTest {
 
     @Test
     void headGetsNoBody() throws IOException {
-        RawHttp.Response r = request("HEAD", "/nothing");
-        assertEquals(404, r.status());
-        assertEquals(0, r.body().length, r::toString);
+        try (RawHttp c = RawHttp.connect(gw.proxyPort())) {
+            c.send("HEAD /nothing HTTP/1.1\r\nHost: errors.test\r\n\r\n");
+            RawHttp.Response r = c.readResponse(false, true);
+            assertEquals(404, r.status());
+            // Had the gateway sent a body after the HEAD response, it would be read as the next status line.
+            c.send("GET /nothing HTTP/1.1\r\nHost: errors.test\r\n\r\n");
+            RawHttp.Response next = c.readResponse(false);
+            assertEquals(404, next.status(), "HEAD left no body bytes on the connection: " + next);
+        }
     }
 
     @Test
@@ -139,6 +145,6 @@ class ErrorResponsesTest {
         RawHttp.Response r = request("GET", "/status", "X-Echo-Status: 503", "Accept: text/html");
         assertEquals(503, r.status(), r::toString);
         assertEquals("application/json", r.header("content-type"), "the upstream's own body and type");
-        assertTrue(r.bodyText().contains("\"uri\":\"/status\""), r::toString);
+        assertEquals("503", org.kongjava.it.support.EchoServer.EchoRequest.parse(r.bodyText()).header("x-echo-status"));
     }
 }

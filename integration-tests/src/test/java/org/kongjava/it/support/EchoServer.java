@@ -23,8 +23,10 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,7 +34,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@code {"method","uri","version","headers":[[name,value],...],"body_length","connection"}}.
  *
  * <p>Written on raw sockets so header names, order and duplicates arrive exactly as the gateway sent them. Request
- * headers steer it: {@code X-Echo-Delay: <ms>} waits before answering, {@code X-Echo-Status: <code>} sets the status.
+ * headers steer it: {@code X-Echo-Delay: <ms>} waits before answering, {@code X-Echo-Hold: <key>} waits until
+ * {@link #release(String)}, {@code X-Echo-Status: <code>} sets the status.
  * {@code Upgrade: websocket} is answered with 101, a greeting line {@value #WS_GREETING} and then every byte read is
  * echoed back. {@link #failNextRequests(int)} makes the next requests close the connection without an answer (for
  * retries).
@@ -51,6 +54,7 @@ public final class EchoServer implements AutoCloseable {
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger webSockets = new AtomicInteger();
     private final ConcurrentLinkedDeque<EchoRequest> received = new ConcurrentLinkedDeque<>();
+    private final ConcurrentHashMap<String, CountDownLatch> holds = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private EchoServer(ServerSocket server) {
@@ -105,6 +109,15 @@ public final class EchoServer implements AutoCloseable {
     /** The most recent requests (up to 1,000), oldest first. */
     public List<EchoRequest> received() {
         return new ArrayList<>(received);
+    }
+
+    /** Answers the requests that carry {@code X-Echo-Hold: <key>} (they wait until then, at most 60 s). */
+    public void release(String key) {
+        holdLatch(key).countDown();
+    }
+
+    private CountDownLatch holdLatch(String key) {
+        return holds.computeIfAbsent(key, k -> new CountDownLatch(1));
     }
 
     /** The next {@code n} requests are read and then the connection is closed with no response. */
@@ -189,6 +202,15 @@ public final class EchoServer implements AutoCloseable {
         String delay = req.header("x-echo-delay");
         if (delay != null) {
             sleep(Long.parseLong(delay));
+        }
+        String hold = req.header("x-echo-hold");
+        if (hold != null) {
+            try {
+                holdLatch(hold).await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
         String statusHeader = req.header("x-echo-status");
         int status = statusHeader == null ? 200 : Integer.parseInt(statusHeader);

@@ -88,6 +88,11 @@ public final class RawHttp implements AutoCloseable {
 
     /** Reads one response (skipping 1xx unless {@code keepInterim}); EOFException when the peer closed first. */
     public Response readResponse(boolean keepInterim) throws IOException {
+        return readResponse(keepInterim, false);
+    }
+
+    /** As above; {@code toHead} = the request was HEAD, so no body follows whatever the headers say. */
+    public Response readResponse(boolean keepInterim, boolean toHead) throws IOException {
         while (true) {
             String statusLine = readLine();
             if (statusLine == null) {
@@ -111,7 +116,7 @@ public final class RawHttp implements AutoCloseable {
                 }
                 continue;
             }
-            return new Response(status, head.reason(), headers, readBody(head));
+            return new Response(status, head.reason(), headers, toHead ? new byte[0] : readBody(head));
         }
     }
 
