@@ -4,7 +4,7 @@
 # Results: benchmarks/results/<UTC timestamp>/ (summary.txt plus every raw wrk output). See benchmarks/README.md.
 set -euo pipefail
 
-DURATION=10        # measured seconds per run (after a warm-up of the same length, half as long)
+DURATION=10        # measured seconds per run, each after a warm-up of max(DURATION, 10) s (JIT, pools)
 CONNS=50
 ROUTES=10000
 IDLE=1000
@@ -107,7 +107,7 @@ CONF
 # wrk -> "requests/s p99(ms)"; raw output kept in $OUT/<label>.txt
 bench() { # label url
   local label=$1 url=$2
-  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$(( (DURATION + 1) / 2 ))s" "$url" >/dev/null   # warm-up (JIT, pools)
+  taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"$(( DURATION > 10 ? DURATION : 10 ))s" "$url" >/dev/null   # warm-up
   taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "$url" > "$OUT/$label.txt"
   local rps p99 errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$OUT/$label.txt")
