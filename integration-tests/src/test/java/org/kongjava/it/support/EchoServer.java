@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Written on raw sockets so header names, order and duplicates arrive exactly as the gateway sent them. Request
  * headers steer it: {@code X-Echo-Delay: <ms>} waits before answering, {@code X-Echo-Hold: <key>} waits until
- * {@link #release(String)}, {@code X-Echo-Status: <code>} sets the status.
+ * {@link #release(String)}, {@code X-Echo-Status: <code>} sets the status, {@code X-Echo-Chunked-Hold: <key>} answers
+ * with a chunked body whose first chunk ({@code first\n}) comes at once and the rest ({@code rest\n}) after
+ * {@link #release(String)}.
  * {@code Upgrade: websocket} is answered with 101, a greeting line {@value #WS_GREETING} and then every byte read is
  * echoed back. {@link #failNextRequests(int)} makes the next requests close the connection without an answer (for
  * retries).
@@ -53,6 +55,7 @@ public final class EchoServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger failNext = new AtomicInteger();
     private final AtomicInteger webSockets = new AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicLong bodyBytes = new java.util.concurrent.atomic.AtomicLong();
     private final ConcurrentLinkedDeque<EchoRequest> received = new ConcurrentLinkedDeque<>();
     private final ConcurrentHashMap<String, CountDownLatch> holds = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -99,6 +102,11 @@ public final class EchoServer implements AutoCloseable {
     /** Requests read but not yet answered. */
     public int inFlight() {
         return inFlight.get();
+    }
+
+    /** Request body bytes read so far, over all requests (grows while a body streams in). */
+    public long bodyBytesRead() {
+        return bodyBytes.get();
     }
 
     /** WebSocket connections currently open. */
@@ -212,6 +220,22 @@ public final class EchoServer implements AutoCloseable {
                 return false;
             }
         }
+        String chunkedHold = req.header("x-echo-chunked-hold");
+        if (chunkedHold != null) {
+            // Streams a chunked answer: the first chunk at once, the rest after release(key).
+            out.write(("HTTP/1.1 200 Echo\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "6\r\nfirst\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            try {
+                holdLatch(chunkedHold).await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            out.write("5\r\nrest\n\r\n0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            return true;
+        }
         String statusHeader = req.header("x-echo-status");
         int status = statusHeader == null ? 200 : Integer.parseInt(statusHeader);
         byte[] body = req.toJson().getBytes(StandardCharsets.UTF_8);
@@ -268,7 +292,7 @@ public final class EchoServer implements AutoCloseable {
         }
     }
 
-    private static long readBody(EchoRequest req, InputStream in) throws IOException {
+    private long readBody(EchoRequest req, InputStream in) throws IOException {
         String te = req.header("transfer-encoding");
         if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
             long total = 0;
@@ -301,7 +325,7 @@ public final class EchoServer implements AutoCloseable {
         return 0;
     }
 
-    private static void skip(InputStream in, long n) throws IOException {
+    private void skip(InputStream in, long n) throws IOException {
         byte[] buf = new byte[16384];
         long left = n;
         while (left > 0) {
@@ -310,6 +334,7 @@ public final class EchoServer implements AutoCloseable {
                 throw new EOFException("eof with " + left + " body bytes missing");
             }
             left -= r;
+            bodyBytes.addAndGet(r);
         }
     }
 
