@@ -175,7 +175,7 @@ class AdminServerTest {
         assertEquals(Map.of("reachable", true), status.get("database"));
 
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
-        assertEquals(List.of("/", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service", "/services",
+        assertEquals(List.of("/", "/config", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service", "/services",
                 "/services/{services}", "/services/{services}/routes", "/services/{services}/routes/{routes}", "/status"),
                 endpoints.get("data"));
     }

@@ -21,7 +21,7 @@ import org.kongjava.config.conf.KongConf;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.config.store.ConfigStore;
-import org.kongjava.config.store.MemoryConfigStore;
+import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.metrics.ServerCounters;
@@ -100,10 +100,16 @@ final class GatewayServer {
         reportKeys();
         String nodeId = nodeId();
         loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
-        store = new MemoryConfigStore();
+        store = ConfigStores.open(conf, prefix.root());
         SnapshotCompiler compiler = new SnapshotCompiler();
-        SnapshotHolder holder = new SnapshotHolder(compiler.compile(store.load()));
+        long loadStart = System.nanoTime();
+        var loaded = store.load();
+        SnapshotHolder holder = new SnapshotHolder(compiler.compile(loaded));
+        log.info("configuration loaded ({} services, {} routes, database = {}) in {} ms", loaded.services().size(),
+                loaded.routes().size(), conf.string("database"), (System.nanoTime() - loadStart) / 1_000_000);
         writer = new ConfigWriter(holder, compiler, store);
+        // Changes written by other nodes (or by `config db_import`) go through the same compile-and-publish path.
+        store.onExternalChange(writer::adopt);
         listeners = new ListenerManager(loops);
 
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
