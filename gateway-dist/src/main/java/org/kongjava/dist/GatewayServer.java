@@ -60,7 +60,7 @@ final class GatewayServer {
     }
 
     /** Listener entries this release serves; throws naming the key and flag for a user-set unsupported flag. */
-    static List<ListenSpec> servedListeners(KongConf conf, String key) {
+    static List<ListenSpec> servedListeners(KongConf conf, String key, boolean logSkipped) {
         List<ListenSpec> served = new ArrayList<>();
         for (ListenSpec s : conf.listeners(key)) {
             String flag = unsupportedFlag(s);
@@ -69,7 +69,7 @@ final class GatewayServer {
             } else if (!conf.isDefault(key)) {
                 throw new IllegalArgumentException(key + ": flag '" + flag + "' on " + s.address()
                         + " is not supported yet (remove it from " + key + ")");
-            } else {
+            } else if (logSkipped) {
                 LoggerFactory.getLogger(GatewayServer.class).info(
                         "{} default entry {} not started: flag '{}' is not supported yet", key, s.address(), flag);
             }
@@ -88,8 +88,8 @@ final class GatewayServer {
 
     /** Checks what start-up would refuse, without binding anything (used by {@code check} too). */
     static void validateForStart(KongConf conf) {
-        servedListeners(conf, "proxy_listen");
-        servedListeners(conf, "admin_listen");
+        servedListeners(conf, "proxy_listen", false);
+        servedListeners(conf, "admin_listen", false);
         if (!conf.listeners("stream_listen").isEmpty()) {
             throw new IllegalArgumentException("stream_listen: stream proxying is not supported yet (set stream_listen = off)");
         }
@@ -113,13 +113,13 @@ final class GatewayServer {
         listeners = new ListenerManager(loops);
 
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
-        for (ListenSpec s : servedListeners(conf, "proxy_listen")) {
+        for (ListenSpec s : servedListeners(conf, "proxy_listen", true)) {
             listeners.bind(s, proxy);
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
                 HeaderSettings.expandTokens(conf.list("headers"))));
-        for (ListenSpec s : servedListeners(conf, "admin_listen")) {
+        for (ListenSpec s : servedListeners(conf, "admin_listen", true)) {
             listeners.bind(s, admin);
         }
         writeListenersFile();

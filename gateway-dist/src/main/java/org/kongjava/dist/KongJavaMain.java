@@ -125,8 +125,16 @@ public final class KongJavaMain {
                 err.println("Error: " + p);
             }
             return 1;
-        } catch (IllegalArgumentException | IOException | IllegalStateException e) {
-            err.println("Error: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("Error: interrupted");
+            return 1;
+        } catch (Exception e) {
+            // Expected failures carry a message for the operator; anything else names its type too.
+            boolean expected = e instanceof IllegalArgumentException || e instanceof IOException
+                    || e instanceof IllegalStateException;
+            err.println("Error: " + (expected || e.getMessage() == null ? String.valueOf(e.getMessage()) : e.getMessage())
+                    + (expected ? "" : " (" + e.getClass().getSimpleName() + ")"));
             return 1;
         }
     }

@@ -61,9 +61,13 @@ public final class ListenerManager implements AutoCloseable {
     }
 
     private Channel bindOne(ListenSpec spec, PipelineFactory factory) {
+        InetSocketAddress address = new InetSocketAddress(spec.host(), spec.port()); // resolved at start-up, not on a loop
+        if (address.isUnresolved()) {
+            throw new BindFailedException(spec, new IllegalArgumentException("cannot resolve host '" + spec.host() + "'"));
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannelType())
+                .channelFactory(loops.serverChannelFactory(address.getAddress()))
                 .option(ChannelOption.SO_BACKLOG, spec.backlog() > 0 ? spec.backlog() : DEFAULT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -87,7 +91,6 @@ public final class ListenerManager implements AutoCloseable {
             }
         }
         applyKeepalive(b, spec.soKeepalive());
-        InetSocketAddress address = new InetSocketAddress(spec.host(), spec.port());
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new BindFailedException(spec, f.cause());
