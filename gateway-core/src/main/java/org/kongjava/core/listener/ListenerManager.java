@@ -86,8 +86,9 @@ public final class ListenerManager implements AutoCloseable {
             if (spec.deferred()) {
                 b.option(EpollChannelOption.TCP_DEFER_ACCEPT, 1);
             }
-            if (spec.ipv6only() != null) {
-                b.option(IPV6_V6ONLY, spec.ipv6only() ? 1 : 0); // before bind(), like nginx's ipv6only=
+            if (address.getAddress() instanceof java.net.Inet6Address) {
+                // nginx's default is ipv6only=on, so [::]:8000 and 0.0.0.0:8000 can both be listed.
+                b.option(IPV6_V6ONLY, spec.ipv6only() == null || spec.ipv6only() ? 1 : 0);
             }
         }
         applyKeepalive(b, spec.soKeepalive());
