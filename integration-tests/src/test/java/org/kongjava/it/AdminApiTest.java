@@ -9,11 +9,11 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.Gateway;
 
 /** The Admin API over real HTTP: the parts every Kong script relies on (shapes, pagination, errors). */
 class AdminApiTest {

@@ -14,23 +14,25 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.EchoServer;
 import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
 import org.kongjava.it.support.Gateway;
 import org.kongjava.it.support.KongJava;
 import org.kongjava.it.support.Poll;
 import org.kongjava.it.support.RawHttp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /** The CLI lifecycle: version, start (foreground and --daemon), health, stop, quit with a request in flight. */
 class CliTest {
 
     /** Own threads: the common pool may have a single thread on a 2-CPU machine, and these tasks block. */
-    static final java.util.concurrent.ExecutorService THREADS = java.util.concurrent.Executors.newCachedThreadPool();
+    static final ExecutorService THREADS = Executors.newCachedThreadPool();
     static EchoServer echo;
 
     @BeforeAll

@@ -12,14 +12,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.KongJava;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.KongJava;
+import org.kongjava.it.support.RawHttp;
 
 /** kong.conf through the real CLI: {@code check}, KONG_* overrides, and listener flags that are refused. */
 class ConfigurationTest {

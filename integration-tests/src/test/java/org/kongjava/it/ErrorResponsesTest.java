@@ -7,16 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.Ports;
+import org.kongjava.it.support.RawHttp;
 
 /** Kong's error statuses and bodies (format chosen by Accept) for the errors a gateway itself produces. */
 class ErrorResponsesTest {
@@ -32,10 +33,7 @@ class ErrorResponsesTest {
         echo = EchoServer.start();
         gw = Gateway.start();
         admin = gw.admin();
-        // A port nobody listens on: bound once to get a free number, then released.
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            refusedPort = s.getLocalPort();
-        }
+        refusedPort = Ports.refused();
         admin.create("/routes", Map.of("name", "no-service", "paths", List.of("/no-service")));
         admin.create("/services", Map.of("name", "refused", "url", "http://127.0.0.1:" + refusedPort,
                 "retries", 0));
@@ -145,6 +143,6 @@ class ErrorResponsesTest {
         RawHttp.Response r = request("GET", "/status", "X-Echo-Status: 503", "Accept: text/html");
         assertEquals(503, r.status(), r::toString);
         assertEquals("application/json", r.header("content-type"), "the upstream's own body and type");
-        assertEquals("503", org.kongjava.it.support.EchoServer.EchoRequest.parse(r.bodyText()).header("x-echo-status"));
+        assertEquals("503", EchoServer.EchoRequest.parse(r.bodyText()).header("x-echo-status"));
     }
 }

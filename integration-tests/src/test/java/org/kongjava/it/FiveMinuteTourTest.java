@@ -5,15 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.Curl;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.EchoServer.EchoRequest;
-import org.kongjava.it.support.Gateway;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.Curl;
+import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
 
 /** The README's five-minute tour, with the same curl commands, against the real gateway and a real upstream. */
 class FiveMinuteTourTest {

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.time.Duration;
+import org.junit.jupiter.api.Test;
 import org.kongjava.it.support.Curl;
-import org.kongjava.it.support.EchoServer;
 import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
 import org.kongjava.it.support.NginxPeer;
 import org.kongjava.it.support.RawHttp;
-import org.junit.jupiter.api.Test;
 
 /** The harness against itself, without a gateway: a failure here is a harness bug, not a gateway bug. */
 class HarnessSelfTest {

@@ -12,15 +12,16 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.Poll;
+import org.kongjava.it.support.RawHttp;
 
 /**
  * Malformed and hostile requests over raw sockets get nginx's answers (400, 414, closed), nothing reaches the
@@ -72,14 +73,14 @@ class HostileInputTest {
             }
         }, "bystander");
         bystander.start();
-        org.kongjava.it.support.Poll.until(Duration.ofSeconds(10), () -> ok.get() > 0 || !bystanderErrors.isEmpty(),
+        Poll.until(Duration.ofSeconds(10), () -> ok.get() > 0 || !bystanderErrors.isEmpty(),
                 () -> "bystander started");
     }
 
     @AfterEach
     void stopBystander() throws InterruptedException {
         int before = ok.get();
-        org.kongjava.it.support.Poll.until(Duration.ofSeconds(5), () -> ok.get() > before + 5
+        Poll.until(Duration.ofSeconds(5), () -> ok.get() > before + 5
                 || !bystanderErrors.isEmpty(), () -> "bystander still served after the test");
         running.set(false);
         bystander.join(10_000);

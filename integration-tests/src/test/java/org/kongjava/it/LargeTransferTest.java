@@ -18,13 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.zip.CRC32;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.kongjava.it.support.Closer;
 import org.kongjava.it.support.Gateway;
 import org.kongjava.it.support.NginxPeer;
 import org.kongjava.it.support.RawHttp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * 1 GiB up and 1 GiB down through a gateway whose heap is capped at 128 MB (JAVA_OPTS=-Xmx128m): only a gateway

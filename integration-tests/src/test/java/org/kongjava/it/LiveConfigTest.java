@@ -5,20 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.kongjava.it.support.Admin;
 import org.kongjava.it.support.Closer;
 import org.kongjava.it.support.EchoServer;
 import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.Poll;
 import org.kongjava.it.support.RawHttp;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 
 /**
  * Admin API writes are live on the proxy as soon as the write is answered, also for requests on keep-alive
@@ -98,7 +100,7 @@ class LiveConfigTest {
         int okBefore;
         long t0 = System.nanoTime();
         try {
-            org.kongjava.it.support.Poll.until(java.time.Duration.ofSeconds(10),
+            Poll.until(Duration.ofSeconds(10),
                     () -> ok.get() > 100 || !failures.isEmpty(), () -> "load running");
             okBefore = ok.get();
             int writes = 0;

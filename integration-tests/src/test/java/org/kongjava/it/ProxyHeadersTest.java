@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.EchoServer.EchoRequest;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.RawHttp;
 
 /** Headers the upstream receives from an untrusted client (trusted_ips unset, Kong's default). */
 class ProxyHeadersTest {

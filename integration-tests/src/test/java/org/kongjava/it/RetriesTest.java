@@ -6,13 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.Ports;
+import org.kongjava.it.support.RawHttp;
 
 /**
  * {@code retries} = extra tries after a connection error or an upstream that closes before answering; never for
@@ -91,10 +92,7 @@ class RetriesTest {
 
     @Test
     void refusedPortFailsFastAfterItsRetries() throws IOException {
-        int port;
-        try (var s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
-        }
+        int port = Ports.refused();
         service("refused", "http://127.0.0.1:" + port, 3);
         long t0 = System.nanoTime();
         RawHttp.Response r = send("GET", "/refused");

@@ -14,18 +14,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.EchoServer.EchoRequest;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.KongJava;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.KongJava;
+import org.kongjava.it.support.RawHttp;
 
 /**
  * Router priority, strip_path / path_handling and preserve_host through real requests: each route sends to its own

@@ -6,15 +6,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.EchoServer.EchoRequest;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.Poll;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.Poll;
+import org.kongjava.it.support.RawHttp;
 
 /**
  * Bodies stream: with {@code request_buffering=false} the upstream reads the start of a body the client has not

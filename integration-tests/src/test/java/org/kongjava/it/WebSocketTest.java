@@ -6,15 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import org.kongjava.it.support.Admin;
-import org.kongjava.it.support.Closer;
-import org.kongjava.it.support.EchoServer;
-import org.kongjava.it.support.EchoServer.EchoRequest;
-import org.kongjava.it.support.Gateway;
-import org.kongjava.it.support.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.kongjava.it.support.Admin;
+import org.kongjava.it.support.Closer;
+import org.kongjava.it.support.EchoServer.EchoRequest;
+import org.kongjava.it.support.EchoServer;
+import org.kongjava.it.support.Gateway;
+import org.kongjava.it.support.RawHttp;
 
 /**
  * WebSocket upgrades through the gateway: the 101 comes back, the upstream saw {@code Connection: keep-alive,
