@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks kong-java against nginx as the same reverse proxy, on one pinned core each.
-# Usage: benchmarks/run.sh [-d SECONDS] [-c CONNECTIONS] [-r ROUTES] [--no-build]
+# Usage: benchmarks/run.sh [-d SECONDS] [-c CONNECTIONS] [-r ROUTES] [-w JIT_WARMUP_SECONDS] [--no-build]
 # Results: benchmarks/results/<UTC timestamp>/ (summary.txt plus every raw wrk output). See benchmarks/README.md.
 set -euo pipefail
 
@@ -8,12 +8,14 @@ DURATION=10        # measured seconds per run, each after a warm-up of max(DURAT
 CONNS=50
 ROUTES=10000
 IDLE=1000
+JIT_WARMUP=30      # extra seconds of load on kong-java before its first measured run (C2 compiles on the pinned core)
 BUILD=1
 while [ $# -gt 0 ]; do
   case "$1" in
     -d) DURATION=$2; shift 2 ;;
     -c) CONNS=$2; shift 2 ;;
     -r) ROUTES=$2; shift 2 ;;
+    -w) JIT_WARMUP=$2; shift 2 ;;
     --no-build) BUILD=0; shift ;;
     -h|--help) sed -n '2,4p' "$0"; exit 0 ;;
     *) echo "Error: unknown option $1" >&2; exit 2 ;;
@@ -159,6 +161,7 @@ curl -sf -o /dev/null -X POST "127.0.0.1:$ADMIN/services/origin/routes" -d name=
 
 read -r O_RPS O_P99 <<< "$(bench origin-direct "http://127.0.0.1:$ORIGIN/bench")"
 read -r N_RPS N_P99 <<< "$(bench nginx-proxy "http://127.0.0.1:$NGX/bench")"
+[ "$JIT_WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" "http://127.0.0.1:$KJ/bench" >/dev/null
 read -r K_RPS K_P99 <<< "$(bench kong-java-1-route "http://127.0.0.1:$KJ/bench")"
 
 # 4. The same with ROUTES more routes loaded through the Admin API.
