@@ -112,7 +112,7 @@ class HostileInputTest {
             return status;
         } finally {
             assertTrue(bodyError || before == echo.requests(), () -> "a hostile request reached the upstream: "
-                    + echo.received().getLast());
+                    + echo.received().getLast().summary());
         }
     }
 

@@ -446,6 +446,12 @@ public final class EchoServer implements AutoCloseable {
             return out;
         }
 
+        /** Short form for failure messages: method, URI and header names, each cut at 100 characters. */
+        public String summary() {
+            String u = uri.length() > 100 ? uri.substring(0, 100) + "...(" + uri.length() + " chars)" : uri;
+            return method + " " + u + " " + headers.stream().map(h -> h.get(0)).toList();
+        }
+
         String toJson() {
             ObjectNode n = Admin.JSON.createObjectNode();
             n.put("method", method).put("uri", uri).put("version", version);
