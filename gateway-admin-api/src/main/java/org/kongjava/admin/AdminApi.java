@@ -50,6 +50,7 @@ final class AdminApi {
                 .add("/routes", COLLECTION, (req, p, b) -> collection(ROUTES, req, b, "/routes"))
                 .add("/routes/{routes}", ENTITY, (req, p, b) -> entity(ROUTES, req, p.get(0), b))
                 .add("/routes/{routes}/service", ENTITY, this::routeService);
+        new UpstreamEndpoints(ctx, this).register(routes);
     }
 
     AdminRoutes routes() {
@@ -103,7 +104,7 @@ final class AdminApi {
 
     // ------------------------------------------------------------------ generic CRUD
 
-    private <T> CompletableFuture<AdminResponse> collection(EntityType<T> type, AdminRequest req, BodyArgs.Decoded body, String base) {
+    <T> CompletableFuture<AdminResponse> collection(EntityType<T> type, AdminRequest req, BodyArgs.Decoded body, String base) {
         if (isRead(req)) {
             Paging.Query q = Paging.query(req);
             EntitySet set = ctx.holder().current().entities();
@@ -117,7 +118,7 @@ final class AdminApi {
         return write(cur -> type.insert(cur, args, now), e -> AdminResponse.json(201, type.encode(e)));
     }
 
-    private <T> CompletableFuture<AdminResponse> entity(EntityType<T> type, AdminRequest req, String key, BodyArgs.Decoded body) {
+    <T> CompletableFuture<AdminResponse> entity(EntityType<T> type, AdminRequest req, String key, BodyArgs.Decoded body) {
         long now = now();
         switch (req.method()) {
             case "PUT" -> {
@@ -403,7 +404,7 @@ final class AdminApi {
     }
 
     /** Runs a write on the config writer; the response is built once the new snapshot is live. */
-    private <T> CompletableFuture<AdminResponse> write(WriteStep<T> step, Function<T, AdminResponse> ok) {
+    <T> CompletableFuture<AdminResponse> write(WriteStep<T> step, Function<T, AdminResponse> ok) {
         return ctx.writer().<T>submit(cur -> {
             EntityType.Written<T> w = step.apply(cur);
             return new ConfigWriter.Result<>(w.next(), w.entity());
@@ -411,7 +412,7 @@ final class AdminApi {
     }
 
     @FunctionalInterface
-    private interface WriteStep<T> {
+    interface WriteStep<T> {
         EntityType.Written<T> apply(EntitySet current);
     }
 

@@ -176,7 +176,12 @@ class AdminServerTest {
 
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
         assertEquals(List.of("/", "/config", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service", "/services",
-                "/services/{services}", "/services/{services}/routes", "/services/{services}/routes/{routes}", "/status"),
+                "/services/{services}", "/services/{services}/routes", "/services/{services}/routes/{routes}", "/status",
+                "/upstreams", "/upstreams/{upstreams}", "/upstreams/{upstreams}/health", "/upstreams/{upstreams}/targets",
+                "/upstreams/{upstreams}/targets/all", "/upstreams/{upstreams}/targets/{targets}",
+                "/upstreams/{upstreams}/targets/{targets}/healthy", "/upstreams/{upstreams}/targets/{targets}/unhealthy",
+                "/upstreams/{upstreams}/targets/{targets}/{address}/healthy",
+                "/upstreams/{upstreams}/targets/{targets}/{address}/unhealthy"),
                 endpoints.get("data"));
     }
 

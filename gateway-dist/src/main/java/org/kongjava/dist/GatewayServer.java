@@ -1,6 +1,7 @@
 package org.kongjava.dist;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -25,6 +26,9 @@ import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.balance.BalancerRegistry;
+import org.kongjava.core.balance.DnsCache;
+import org.kongjava.core.balance.DnsSettings;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotCompiler;
 import org.kongjava.core.snapshot.SnapshotHolder;
@@ -52,6 +56,8 @@ final class GatewayServer {
     private ListenerManager listeners;
     private ConfigWriter writer;
     private ConfigStore store;
+    private DnsCache dns;
+    private BalancerRegistry balancers;
     private final ServerCounters counters = new ServerCounters();
 
     GatewayServer(KongConf conf, Prefix prefix) {
@@ -101,12 +107,15 @@ final class GatewayServer {
         String nodeId = nodeId();
         loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
         store = ConfigStores.open(conf, prefix.root());
-        SnapshotCompiler compiler = new SnapshotCompiler();
+        // Upstream balancers: DNS for host-name targets and active health checks run on the worker loops.
+        dns = new DnsCache((EventLoop) loops.workers().next(), DnsCache.datagramChannelType(loops), DnsSettings.from(conf));
+        balancers = new BalancerRegistry(loops.workers(), loops.socketChannelType(), dns);
+        SnapshotCompiler compiler = new SnapshotCompiler(balancers);
         long loadStart = System.nanoTime();
         var loaded = store.load();
         SnapshotHolder holder = new SnapshotHolder(compiler.compile(loaded));
-        log.info("configuration loaded ({} services, {} routes, database = {}) in {} ms", loaded.services().size(),
-                loaded.routes().size(), conf.string("database"), (System.nanoTime() - loadStart) / 1_000_000);
+        log.info("configuration loaded ({} services, {} routes, {} upstreams, database = {}) in {} ms", loaded.services().size(),
+                loaded.routes().size(), loaded.upstreams().size(), conf.string("database"), (System.nanoTime() - loadStart) / 1_000_000);
         writer = new ConfigWriter(holder, compiler, store);
         // Changes written by other nodes (or by `config db_import`) go through the same compile-and-publish path.
         store.onExternalChange(writer::adopt);
@@ -242,6 +251,12 @@ final class GatewayServer {
         }
         if (writer != null) {
             writer.close();
+        }
+        if (balancers != null) {
+            balancers.close();
+        }
+        if (dns != null) {
+            dns.close();
         }
         if (loops != null) {
             loops.close();

@@ -237,6 +237,22 @@ public final class KongConfLoader {
             default -> { }
         }
         switch (key) {
+            case "dns_order" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!List.of("LAST", "SRV", "A", "AAAA", "CNAME").contains(item.toUpperCase(Locale.ROOT))) {
+                        problems.add("invalid dns_order: " + item + " (expected a comma separated list of LAST, SRV,"
+                                + " A, AAAA, CNAME)");
+                    }
+                }
+            }
+            case "dns_resolver" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!validResolver(item)) {
+                        problems.add("dns_resolver must be a comma separated list in the form of IPv4/6 or IPv4/6:port,"
+                                + " got '" + item + "'");
+                    }
+                }
+            }
             case "trusted_ips" -> {
                 for (String item : Strings.splitList(v)) {
                     if (!CidrSet.isValidEntry(item)) {
@@ -340,6 +356,37 @@ public final class KongConfLoader {
                 problems.add(key + ": " + e.getMessage());
                 return;
             }
+        }
+    }
+
+    /** {@code ip}, {@code ip:port} or {@code [ipv6]:port}. */
+    static boolean validResolver(String item) {
+        String host = item;
+        String port = null;
+        if (item.startsWith("[")) {
+            int close = item.indexOf(']');
+            if (close < 0) {
+                return false;
+            }
+            host = item.substring(1, close);
+            String rest = item.substring(close + 1);
+            if (!rest.isEmpty()) {
+                if (!rest.startsWith(":")) {
+                    return false;
+                }
+                port = rest.substring(1);
+            }
+        } else if (item.indexOf(':') == item.lastIndexOf(':') && item.indexOf(':') >= 0) {
+            host = item.substring(0, item.indexOf(':'));
+            port = item.substring(item.indexOf(':') + 1);
+        }
+        if (port != null && (!port.matches("[0-9]{1,5}") || Integer.parseInt(port) > 65535)) {
+            return false;
+        }
+        try {
+            return org.kongjava.config.net.IpAddresses.parseLiteral(host) != null;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 

@@ -73,6 +73,13 @@ final class KongSchema {
             implemented("upstream_keepalive_max_requests", NUMBER, "10000").range(0, Integer.MAX_VALUE).mandatory(),
             implemented("upstream_keepalive_idle_timeout", NUMBER, "60").range(0, Integer.MAX_VALUE).mandatory(),
             implemented("allow_debug_header", BOOLEAN, "off"),
+            // DNS for service and target host names (gateway-core DnsCache).
+            implemented("dns_resolver", LIST, null),
+            implemented("dns_hostsfile", STRING, "/etc/hosts"),
+            implemented("dns_order", LIST, "LAST,SRV,A,CNAME"),
+            implemented("dns_stale_ttl", NUMBER, "3600").range(0, Integer.MAX_VALUE),
+            implemented("dns_not_found_ttl", NUMBER, "30").range(0, Integer.MAX_VALUE),
+            implemented("dns_error_ttl", NUMBER, "1").range(0, Integer.MAX_VALUE),
             implemented("nginx_worker_processes", STRING, "auto").aliasOf("nginx_main_worker_processes"),
             implemented("nginx_main_worker_processes", STRING, "auto"),
             implemented("nginx_daemon", NGX_BOOLEAN, "on").aliasOf("nginx_main_daemon"),
@@ -157,13 +164,7 @@ final class KongSchema {
             debug_ssl_cert_key = NONE
             dedicated_config_processing = on
             dns_cache_size = 10000
-            dns_error_ttl = 1
-            dns_hostsfile = /etc/hosts
             dns_no_sync = off
-            dns_not_found_ttl = 30
-            dns_order = LAST,SRV,A,CNAME
-            dns_resolver = NONE
-            dns_stale_ttl = 3600
             dns_valid_ttl = NONE
             error_template_html = NONE
             error_template_json = NONE

@@ -17,7 +17,7 @@ import org.kongjava.config.model.EntitySet;
  *
  * @param <T> the model record
  */
-public abstract sealed class EntityType<T> permits ServiceSchema, RouteSchema {
+public abstract sealed class EntityType<T> permits ServiceSchema, RouteSchema, UpstreamSchema, TargetSchema {
     private static final Pattern UUID_RE =
             Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", Pattern.CASE_INSENSITIVE);
 
@@ -69,6 +69,16 @@ public abstract sealed class EntityType<T> permits ServiceSchema, RouteSchema {
 
     /** Entity-specific delete restrictions (a service still used by routes). */
     void checkDelete(EntitySet set, T entity) {
+    }
+
+    /**
+     * {@code PATCH}: the stored entity's JSON with the changes applied. Top-level fields replace; entities
+     * with record fields (upstream {@code healthchecks}) merge those recursively.
+     */
+    Map<String, Object> mergeForUpdate(Map<String, Object> stored, Map<String, Object> changes) {
+        Map<String, Object> merged = new LinkedHashMap<>(stored);
+        merged.putAll(changes);
+        return merged;
     }
 
     /** Whether a path segment is a UUID (then it addresses {@code id}, else the endpoint key). */
@@ -176,8 +186,7 @@ public abstract sealed class EntityType<T> permits ServiceSchema, RouteSchema {
         if (existing == null) {
             throw isUuid(key) ? EntityException.notFound(pk(key)) : EntityException.notFoundByField(Map.of("name", key));
         }
-        Map<String, Object> merged = new LinkedHashMap<>(encode(existing));
-        merged.putAll(changes);
+        Map<String, Object> merged = mergeForUpdate(encode(existing), changes);
         merged.put("id", id(existing).toString()); // the primary key is not updatable
         merged = resolveForeign(set, merged);
         throwIfInvalid(schema().validate(merged, false));
@@ -230,7 +239,8 @@ public abstract sealed class EntityType<T> permits ServiceSchema, RouteSchema {
         return all;
     }
 
-    private void checkUnique(EntitySet set, T e) {
+    /** Unique-key check on write; targets are unique per upstream, not globally. */
+    void checkUnique(EntitySet set, T e) {
         String name = endpointKey(e);
         if (name == null) {
             return;

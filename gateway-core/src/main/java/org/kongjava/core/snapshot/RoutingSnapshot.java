@@ -1,16 +1,36 @@
 package org.kongjava.core.snapshot;
 
+import java.util.Objects;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.core.balance.Balancer;
+import org.kongjava.core.balance.Balancers;
 import org.kongjava.core.router.HttpRouter;
 
 /**
  * Everything the data plane needs, compiled from one {@link EntitySet}. Immutable: a configuration
  * change builds a new snapshot and publishes it through {@link SnapshotHolder}; an exchange reads the
  * holder once and keeps its snapshot to the end.
+ *
+ * @param balancers one {@link Balancer} per upstream, by upstream name; their live health and connection
+ *                  state is shared across snapshots (see {@code BalancerRegistry})
  */
-public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter) {
+public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers) {
+
+    public RoutingSnapshot {
+        Objects.requireNonNull(balancers, "balancers");
+    }
+
+    /** A snapshot without upstreams' balancers (services then resolve their host with DNS). */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter) {
+        this(entities, httpRouter, Balancers.EMPTY);
+    }
 
     public long version() {
         return entities.version();
+    }
+
+    /** The balancer for a service host, or null when the host names no upstream. */
+    public Balancer balancer(String serviceHost) {
+        return balancers.forHost(serviceHost);
     }
 }

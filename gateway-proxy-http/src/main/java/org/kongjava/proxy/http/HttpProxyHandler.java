@@ -39,6 +39,11 @@ import java.util.concurrent.TimeUnit;
 import org.kongjava.config.model.Protocol;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
+import org.kongjava.core.balance.BalanceFacts;
+import org.kongjava.core.balance.Balancer;
+import org.kongjava.core.balance.Peer;
+import org.kongjava.core.balance.Pick;
+import org.kongjava.core.balance.TargetHealth;
 import org.kongjava.core.listener.ConnectionInfo;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
@@ -127,6 +132,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         PoolKey key;
         int triesLeft;
         long balancerDoneNanos;
+        // Load balancing (service host names an upstream): the request's pick over its tries.
+        Pick pick;
+        long tryStartNanos;
 
         Channel upstream;
         boolean reused;
@@ -404,6 +412,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         e.upstreamRequest = up;
         e.triesLeft = Math.max(0, service.retries());
 
+        Balancer balancer = snap.balancer(service.host());
+        if (balancer != null) {
+            e.pick = balancer.start(new BalanceFacts(client.ip(), lookup, match.normalizedPath(), rawQuery,
+                    match.captures(), null));
+            pickPeer(e);
+            return;
+        }
         Future<InetAddress> resolved = resolver.resolve(service.host(), ctx.channel().eventLoop());
         if (resolved.isDone()) {
             onResolved(e, resolved, port);
@@ -489,6 +504,38 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         e.target = new InetSocketAddress(addr, port);
         e.key = new PoolKey(addr.getHostAddress(), port);
         e.balancerDoneNanos = System.nanoTime();
+        attempt(e);
+    }
+
+    /**
+     * The balancer's next peer for this try: its address and pool key, and the Host sent upstream (the
+     * upstream's host_header or the peer's host name, plus the port unless it is the scheme's default)
+     * unless the route preserves the client's Host. No peer: 503 as Kong answers it.
+     */
+    private void pickPeer(Exchange e) {
+        Peer p = e.pick.next();
+        if (p == null) {
+            log.warn("request {}: no peer available in upstream '{}'", e.requestId, e.service.host());
+            sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    "failure to get a peer from the ring-balancer", e.request, e.requestId, elapsedMs(e), hs),
+                    !e.clientBodyDone && e.hasBody);
+            return;
+        }
+        e.target = p.address();
+        e.key = new PoolKey(p.address().getAddress().getHostAddress(), p.address().getPort());
+        if (!e.match.route().preserveHost()) {
+            int port = p.address().getPort();
+            String host = e.pick.upstreamHost();
+            if (host.indexOf(':') != host.lastIndexOf(':') && !host.startsWith("[")) {
+                host = "[" + host + "]"; // an IPv6 literal
+            }
+            boolean defaultPort = e.service.protocol() == Protocol.HTTPS ? port == 443 : port == 80;
+            e.upstreamRequest.headers().set(HttpHeaderNames.HOST, defaultPort ? host : host + ":" + port);
+        }
+        if (e.balancerDoneNanos == 0) {
+            e.balancerDoneNanos = System.nanoTime();
+        }
+        e.tryStartNanos = System.nanoTime();
         attempt(e);
     }
 
@@ -788,6 +835,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.responseHeadReceived = true;
+        if (e.pick != null) {
+            e.pick.responded(code);
+            if (e.pick.setCookie() != null) {
+                r.headers().add(HttpHeaderNames.SET_COOKIE, e.pick.setCookie());
+            }
+        }
         long upstreamMs = e.upstreamLatencyMs();
         e.upstreamKeepAlive = HttpUtil.isKeepAlive(r) && !r.protocolVersion().equals(HttpVersion.HTTP_1_0);
         boolean hadLength = r.headers().contains(HttpHeaderNames.CONTENT_LENGTH);
@@ -875,6 +928,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         e.finished = true;
         cancel(e.readTimer);
         cancel(e.writeTimer);
+        if (e.pick != null) {
+            // Connect + response time of the last try feeds the latency algorithm; frees the in-flight slot.
+            e.pick.release(e.responseComplete ? System.nanoTime() - e.tryStartNanos : -1);
+        }
         Channel up = e.upstream;
         e.upstream = null;
         if (up != null) {
@@ -935,13 +992,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean timeout = cause instanceof UpstreamTimeout;
+        if (e.pick != null) {
+            e.pick.failed(timeout ? TargetHealth.Failure.TIMEOUT : TargetHealth.Failure.TCP);
+        }
         boolean retryable = e.triesLeft > 0
                 && (connectFailure || (isIdempotent(e.request.method()) && !e.hasBody && !e.bodyForwarded));
         if (retryable) {
             e.triesLeft--;
             log.info("request {}: upstream {} failed ({}), retrying; {} retries left", e.requestId, e.key,
                     cause.getMessage(), e.triesLeft);
-            attempt(e);
+            if (e.pick != null) {
+                pickPeer(e); // another peer when there is one
+            } else {
+                attempt(e);
+            }
             return;
         }
         log.warn("request {}: upstream {} failed: {}", e.requestId, e.key, cause.getMessage());
