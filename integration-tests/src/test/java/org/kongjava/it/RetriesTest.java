@@ -91,6 +91,29 @@ class RetriesTest {
     }
 
     @Test
+    void retryGoesToTheNextTargetOfAnUpstream() throws IOException {
+        try (EchoServer live = EchoServer.start()) {
+            admin.create("/upstreams", Map.of("name", "half-dead.test"));
+            admin.create("/upstreams/half-dead.test/targets", Map.of("target", "127.0.0.1:" + Ports.refused()));
+            admin.create("/upstreams/half-dead.test/targets", Map.of("target", "127.0.0.1:" + live.port()));
+            admin.create("/services", Map.of("name", "no-retry", "host", "half-dead.test", "retries", 0));
+            admin.create("/services/no-retry/routes", Map.of("paths", List.of("/no-retry")));
+            admin.create("/services", Map.of("name", "one-retry", "host", "half-dead.test", "retries", 1));
+            admin.create("/services/one-retry/routes", Map.of("paths", List.of("/one-retry")));
+            int failed = 0;
+            for (int i = 0; i < 10; i++) {
+                failed += send("GET", "/no-retry").status() == 502 ? 1 : 0;
+            }
+            assertTrue(failed > 0 && failed < 10, "round-robin over a dead and a live target, no retry: "
+                    + failed + " of 10 failed");
+            for (int i = 0; i < 10; i++) {
+                RawHttp.Response r = send("GET", "/one-retry");
+                assertEquals(200, r.status(), () -> "one retry reaches the live target: " + r);
+            }
+        }
+    }
+
+    @Test
     void refusedPortFailsFastAfterItsRetries() throws IOException {
         int port = Ports.refused();
         service("refused", "http://127.0.0.1:" + port, 3);
