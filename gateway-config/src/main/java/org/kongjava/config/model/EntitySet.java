@@ -15,11 +15,25 @@ public final class EntitySet {
     private final long version;
     private final Map<UUID, Service> services;
     private final Map<UUID, Route> routes;
+    private final Map<UUID, Certificate> certificates;
+    private final Map<UUID, Sni> snis;
 
+    /** A set without certificates or SNIs. */
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes) {
+        this(version, services, routes, Map.of(), Map.of());
+    }
+
+    public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes,
+                     Map<UUID, Certificate> certificates, Map<UUID, Sni> snis) {
         this.version = version;
-        this.services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
-        this.routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+        this.services = copy(services);
+        this.routes = copy(routes);
+        this.certificates = copy(certificates);
+        this.snis = copy(snis);
+    }
+
+    private static <T> Map<UUID, T> copy(Map<UUID, T> m) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 
     public long version() {
@@ -34,27 +48,60 @@ public final class EntitySet {
         return routes;
     }
 
+    public Map<UUID, Certificate> certificates() {
+        return certificates;
+    }
+
+    public Map<UUID, Sni> snis() {
+        return snis;
+    }
+
     public EntitySet withService(Service s) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, next, routes);
+        return new EntitySet(version + 1, next, routes, certificates, snis);
     }
 
     public EntitySet withoutService(UUID id) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.remove(id);
-        return new EntitySet(version + 1, next, routes);
+        return new EntitySet(version + 1, next, routes, certificates, snis);
     }
 
     public EntitySet withRoute(Route r) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.put(r.id(), r);
-        return new EntitySet(version + 1, services, next);
+        return new EntitySet(version + 1, services, next, certificates, snis);
     }
 
     public EntitySet withoutRoute(UUID id) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.remove(id);
-        return new EntitySet(version + 1, services, next);
+        return new EntitySet(version + 1, services, next, certificates, snis);
+    }
+
+    public EntitySet withCertificate(Certificate c) {
+        Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
+        next.put(c.id(), c);
+        return new EntitySet(version + 1, services, routes, next, snis);
+    }
+
+    /** Removes the certificate only; its SNIs stay (the schema's delete cascades). */
+    public EntitySet withoutCertificate(UUID id) {
+        Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
+        next.remove(id);
+        return new EntitySet(version + 1, services, routes, next, snis);
+    }
+
+    public EntitySet withSni(Sni s) {
+        Map<UUID, Sni> next = new LinkedHashMap<>(snis);
+        next.put(s.id(), s);
+        return new EntitySet(version + 1, services, routes, certificates, next);
+    }
+
+    public EntitySet withoutSni(UUID id) {
+        Map<UUID, Sni> next = new LinkedHashMap<>(snis);
+        next.remove(id);
+        return new EntitySet(version + 1, services, routes, certificates, next);
     }
 }

@@ -145,8 +145,7 @@ public final class ServiceSchema extends EntityType<Service> {
 
     @Override
     void checkReferences(EntitySet set, Service s) {
-        if (s.clientCertificate() != null) {
-            // kong-java has no certificates entity yet, so any reference is dangling.
+        if (s.clientCertificate() != null && !set.certificates().containsKey(s.clientCertificate())) {
             throw EntityException.foreignKeyViolation("client_certificate", idRef(s.clientCertificate()), "certificates");
         }
     }
