@@ -1,0 +1,333 @@
+package org.kongjava.core.tls;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslProvider;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.config.model.Certificate;
+import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Sni;
+import org.kongjava.config.store.MemoryConfigStore;
+import org.kongjava.core.listener.ListenerManager;
+import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.snapshot.ConfigWriter;
+import org.kongjava.core.snapshot.SnapshotCompiler;
+import org.kongjava.core.snapshot.SnapshotHolder;
+import org.kongjava.core.testing.LeakCheck;
+import org.kongjava.core.transport.EventLoops;
+import org.kongjava.tls.AlpnMode;
+import org.kongjava.tls.DefaultCertificates;
+import org.kongjava.tls.ServerKeyMaterial;
+import org.kongjava.tls.ServerTlsContexts;
+import org.kongjava.tls.TlsSettings;
+
+/**
+ * The TLS part of the routing snapshot, end to end: a Netty listener whose pipeline starts with
+ * {@link TlsHandlers#sniHandler}, JDK clients sending SNI, and configuration changes published through the
+ * {@link ConfigWriter} while connections are open.
+ */
+@ExtendWith(LeakCheck.class)
+class TlsSnapshotTest {
+    private static final ListenerTls PROXY_H1 = new ListenerTls("proxy", AlpnMode.HTTP1);
+
+    @TempDir
+    static Path dir;
+
+    private static EventLoops loops;
+    private static ListenerManager listeners;
+    private static TlsCompiler tls;
+    private static SnapshotHolder holder;
+    private static ConfigWriter writer;
+    private static int port;
+    private static ServerKeyMaterial listenerDefault;
+    private static ServerKeyMaterial other;
+    private static Pem certA;
+    private static Pem certB;
+
+    /** A certificate/key pair in PEM, from DefaultCertificates' generator. */
+    record Pem(String cert, String key, X509Certificate leaf) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        listenerDefault = DefaultCertificates.ensure(dir.resolve("d"), DefaultCertificates.Target.PROXY);
+        other = DefaultCertificates.ensure(dir.resolve("o"), DefaultCertificates.Target.STATUS);
+        certA = pem(dir.resolve("a"), DefaultCertificates.Target.PROXY);
+        certB = pem(dir.resolve("b"), DefaultCertificates.Target.PROXY);
+
+        tls = new TlsCompiler(new ServerTlsContexts(TlsSettings.DEFAULT));
+        tls.register(PROXY_H1, listenerDefault);
+        SnapshotCompiler compiler = new SnapshotCompiler(tls);
+        holder = new SnapshotHolder(compiler.compile(EntitySet.EMPTY));
+        writer = new ConfigWriter(holder, compiler, new MemoryConfigStore());
+        loops = new EventLoops(1);
+        listeners = new ListenerManager(loops);
+        ListenSpec spec = new ListenSpec("proxy_listen", "127.0.0.1", 0, true, false, false, false, false, false, false, -1,
+                null, null, false);
+        port = listeners.bind(spec, (ch, l) -> {
+            ch.pipeline().addLast(PipelineNames.TLS, TlsHandlers.sniHandler(holder, l, 5_000));
+            ch.pipeline().addLast(new Echo());
+        }).localAddress().getPort();
+    }
+
+    private static Pem pem(Path prefix, DefaultCertificates.Target t) throws Exception {
+        ServerKeyMaterial m = DefaultCertificates.ensure(prefix, t);
+        DefaultCertificates.Paths p = DefaultCertificates.Paths.of(prefix, t);
+        return new Pem(Files.readString(p.rsaCert()), Files.readString(p.rsaKey()), m.leaf());
+    }
+
+    @AfterAll
+    static void stop() {
+        listeners.close();
+        writer.close();
+        loops.close();
+    }
+
+    /** Echoes bytes back after the handshake. */
+    static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.writeAndFlush(msg);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+
+    /** An open TLS connection from the JDK. */
+    static final class Conn implements AutoCloseable {
+        final SSLSocket socket;
+
+        Conn(String sni) throws Exception {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new TrustAll()}, null);
+            socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
+            socket.setSoTimeout(5_000);
+            if (sni != null) {
+                SSLParameters p = socket.getSSLParameters();
+                p.setServerNames(List.of(new SNIHostName(sni)));
+                socket.setSSLParameters(p);
+            }
+            socket.startHandshake();
+        }
+
+        X509Certificate peer() throws Exception {
+            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+
+        String echo(String s) throws Exception {
+            OutputStream out = socket.getOutputStream();
+            out.write(s.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = socket.getInputStream();
+            byte[] buf = in.readNBytes(s.length());
+            return new String(buf, StandardCharsets.US_ASCII);
+        }
+
+        @Override
+        public void close() throws Exception {
+            socket.close();
+        }
+    }
+
+    static final class TrustAll implements X509TrustManager {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+
+    private static Certificate entity(UUID id, Pem p) {
+        return new Certificate(id, p.cert(), p.key(), null, null, null, 1, 1);
+    }
+
+    private static Sni sni(String name, UUID cert) {
+        return new Sni(UUID.randomUUID(), name, cert, null, 1, 1);
+    }
+
+    private static void apply(java.util.function.UnaryOperator<EntitySet> change) throws Exception {
+        writer.submit(cur -> new ConfigWriter.Result<>(change.apply(cur), null)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static void assertServed(X509Certificate expected, Conn c) throws Exception {
+        assertArrayEquals(expected.getEncoded(), c.peer().getEncoded(),
+                () -> "served " + safePeer(c) + ", expected " + expected.getSubjectX500Principal());
+    }
+
+    /** A listener certificate is an RSA + ECDSA pair: the client gets one of the two. */
+    private static void assertServed(ServerKeyMaterial expected, Conn c) throws Exception {
+        byte[] served = c.peer().getEncoded();
+        boolean match = false;
+        for (X509Certificate leaf : expected.leaves()) {
+            match |= java.util.Arrays.equals(leaf.getEncoded(), served);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(match, () -> "served " + safePeer(c) + ", expected " + expected);
+    }
+
+    private static String safePeer(Conn c) {
+        try {
+            return c.peer().getSubjectX500Principal() + " / " + c.peer().getSerialNumber();
+        } catch (Exception e) {
+            return e.toString();
+        }
+    }
+
+    @Test
+    void newCertificatesAreServedOnTheNextHandshakeAndOpenConnectionsStay() throws Exception {
+        UUID a = UUID.randomUUID();
+        UUID b = UUID.randomUUID();
+        try (Conn before = new Conn("api.example.test")) {
+            assertServed(listenerDefault, before);
+            assertEquals("ping", before.echo("ping"));
+
+            apply(cur -> cur.withCertificate(entity(a, certA)).withSni(sni("api.example.test", a))
+                    .withCertificate(entity(b, certB)).withSni(sni("*.wild.test", b)));
+            try (Conn exact = new Conn("API.example.test"); Conn wild = new Conn("x.wild.test");
+                 Conn deep = new Conn("x.y.wild.test"); Conn none = new Conn(null)) {
+                assertServed(certA.leaf(), exact);
+                assertServed(certB.leaf(), wild);
+                assertServed(listenerDefault, deep); // a certificate wildcard is one label
+                assertServed(listenerDefault, none);
+            }
+            // The connection made before the change is untouched, certificate and all.
+            assertEquals("pong", before.echo("pong"));
+            assertServed(listenerDefault, before);
+
+            // Removing the certificate (and its SNIs) sends the name back to the listener certificate.
+            apply(cur -> {
+                EntitySet next = cur;
+                for (Sni s : cur.snis().values()) {
+                    next = next.withoutSni(s.id());
+                }
+                return next.withoutCertificate(a).withoutCertificate(b);
+            });
+            try (Conn after = new Conn("api.example.test")) {
+                assertServed(listenerDefault, after);
+            }
+            assertEquals(0, tls.contexts().cachedCount(), "deleted certificates leave the context cache");
+        }
+    }
+
+    @Test
+    void replacedListenerCertificateIsServedAfterRepublish() throws Exception {
+        try (Conn before = new Conn("any.test")) {
+            assertServed(listenerDefault, before);
+            long version = holder.current().version();
+            tls.register(PROXY_H1, other);
+            try (Conn stale = new Conn("any.test")) {
+                assertServed(listenerDefault, stale); // not live until republished
+            }
+            writer.republish().get(10, TimeUnit.SECONDS);
+            assertEquals(version, holder.current().version(), "republishing changes no entity");
+            try (Conn after = new Conn("any.test")) {
+                assertServed(other, after);
+            }
+            assertEquals("still", before.echo("still"));
+        } finally {
+            tls.register(PROXY_H1, listenerDefault);
+            writer.republish().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void compiledIndexesPerListenerShareEntityContexts() throws Exception {
+        TlsCompiler c = new TlsCompiler(new ServerTlsContexts(TlsSettings.DEFAULT, SslProvider.JDK));
+        assertSame(TlsSnapshot.NONE, c.compile(EntitySet.EMPTY));
+        ListenerTls adminH2 = new ListenerTls("admin", AlpnMode.H2_AND_HTTP1);
+        ListenerTls statusH2 = new ListenerTls("status", AlpnMode.H2_AND_HTTP1);
+        c.register(PROXY_H1, listenerDefault);
+        c.register(adminH2, other);
+        c.register(statusH2, listenerDefault);
+        UUID a = UUID.randomUUID();
+        EntitySet set = EntitySet.EMPTY.withCertificate(entity(a, certA)).withSni(sni("a.test", a));
+        TlsSnapshot t = c.compile(set);
+        assertEquals(3, t.listeners().size());
+        SslContext proxyA = t.index(PROXY_H1).map("a.test");
+        SslContext adminA = t.index(adminH2).map("a.test");
+        assertEquals(List.of("http/1.1"), proxyA.applicationProtocolNegotiator().protocols());
+        assertEquals(List.of("h2", "http/1.1"), adminA.applicationProtocolNegotiator().protocols());
+        assertSame(adminA, t.index(statusH2).map("a.test"), "one context per certificate and ALPN mode");
+        assertNotSame(t.index(adminH2).defaultContext(), t.index(statusH2).defaultContext());
+        assertEquals(2, c.contexts().cachedCount());
+        // Unchanged certificates are not rebuilt by the next compile.
+        assertSame(proxyA, c.compile(set.withSni(sni("b.test", a))).index(PROXY_H1).map("b.test"));
+        assertNull(t.index(new ListenerTls("proxy", AlpnMode.H2_AND_HTTP1)));
+    }
+
+    private static void assertNotSame(Object a, Object b) {
+        org.junit.jupiter.api.Assertions.assertNotSame(a, b);
+    }
+
+    @Test
+    void listenerKeysFollowTheListenKey() {
+        ListenSpec admin = new ListenSpec("admin_listen", "127.0.0.1", 8444, true, true, false, false, false, false, false, -1,
+                null, null, false);
+        assertEquals(new ListenerTls("admin", AlpnMode.H2_AND_HTTP1), ListenerTls.of(admin));
+        assertEquals(new ListenerTls("proxy", AlpnMode.HTTP1), ListenerTls.of(ListenSpec.plain("proxy_listen", "0.0.0.0", 8443)));
+        assertEquals(new ListenerTls("proxy", AlpnMode.NONE), ListenerTls.of(ListenSpec.plain("stream_listen", "0.0.0.0", 9000)));
+        assertEquals(new ListenerTls("status", AlpnMode.HTTP1), ListenerTls.of(ListenSpec.plain("status_listen", "0.0.0.0", 8100)));
+    }
+
+    @Test
+    void unregisteredListenerRefusesHandshakes() throws Exception {
+        SnapshotHolder h = new SnapshotHolder(new SnapshotCompiler().compile(EntitySet.EMPTY));
+        TlsHandlers.SnapshotMapping m = new TlsHandlers.SnapshotMapping(h, PROXY_H1);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.map("x.test"));
+        assertEquals("no certificate registered for " + PROXY_H1, e.getMessage());
+    }
+
+    @Test
+    void garbageOnTheTlsPortIsClosed() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            // No HTTP answer, no hang: the server closes (EOF, or a reset if our bytes were still unread).
+            int r;
+            try {
+                r = s.getInputStream().read();
+            } catch (java.net.SocketException reset) {
+                r = -1;
+            }
+            assertEquals(-1, r);
+        }
+    }
+}
