@@ -46,6 +46,7 @@ final class AdminApi {
                 .add("/routes", COLLECTION, (req, p, b) -> collection(ROUTES, req, b, "/routes"))
                 .add("/routes/{routes}", ENTITY, (req, p, b) -> entity(ROUTES, req, p.get(0), b))
                 .add("/routes/{routes}/service", ENTITY, this::routeService);
+        new CertificateEndpoints(ctx).register(routes);
     }
 
     AdminRoutes routes() {
@@ -265,17 +266,17 @@ final class AdminApi {
         return r;
     }
 
-    private static Map<String, Object> ref(UUID id) {
+    static Map<String, Object> ref(UUID id) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id.toString());
         return m;
     }
 
-    private static boolean isRead(AdminRequest req) {
+    static boolean isRead(AdminRequest req) {
         return req.method().equals("GET") || req.method().equals("HEAD");
     }
 
-    private static <T> Map<String, Object> args(EntityType<T> type, BodyArgs.Decoded body) {
+    static <T> Map<String, Object> args(EntityType<T> type, BodyArgs.Decoded body) {
         return body.fromForm() ? type.inferForm(body.args()) : body.args();
     }
 
@@ -292,11 +293,11 @@ final class AdminApi {
         EntityType.Written<T> apply(EntitySet current);
     }
 
-    private static CompletableFuture<AdminResponse> done(AdminResponse r) {
+    static CompletableFuture<AdminResponse> done(AdminResponse r) {
         return CompletableFuture.completedFuture(r);
     }
 
-    private static long now() {
+    static long now() {
         return System.currentTimeMillis() / 1000;
     }
 }

@@ -175,8 +175,10 @@ class AdminServerTest {
         assertEquals(Map.of("reachable", true), status.get("database"));
 
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
-        assertEquals(List.of("/", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service", "/services",
-                "/services/{services}", "/services/{services}/routes", "/services/{services}/routes/{routes}", "/status"),
+        assertEquals(List.of("/", "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
+                "/certificates/{certificates}/snis/{snis}", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service",
+                "/services", "/services/{services}", "/services/{services}/routes", "/services/{services}/routes/{routes}",
+                "/snis", "/snis/{snis}", "/snis/{snis}/certificate", "/status"),
                 endpoints.get("data"));
     }
 
