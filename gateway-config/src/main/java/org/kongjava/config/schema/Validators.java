@@ -3,6 +3,8 @@ package org.kongjava.config.schema;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.kongjava.config.route.PathNormalizer;
+import org.kongjava.config.route.PathRegex;
 import java.util.regex.PatternSyntaxException;
 
 /**
@@ -237,7 +239,7 @@ final class Validators {
             return r[0];
         }
         if (!path.startsWith("~")) {
-            String normalized = PathNormalization.normalize(path, true);
+            String normalized = PathNormalizer.normalize(path);
             if (!path.equals(normalized)) {
                 return "non-normalized path, consider use '" + normalized + "' instead";
             }
@@ -245,9 +247,11 @@ final class Validators {
         }
         String regex = path.substring(1);
         try {
-            Pattern.compile(regex);
-        } catch (PatternSyntaxException e) {
-            return "invalid regex: '" + regex + "' (PCRE returned: " + e.getDescription() + ")";
+            PathRegex.compile(path); // the router's own compiler: what passes here, the router can use
+        } catch (IllegalArgumentException e) {
+            PatternSyntaxException cause = e.getCause() instanceof PatternSyntaxException pse ? pse : null;
+            return "invalid regex: '" + regex + "' (PCRE returned: "
+                    + (cause != null ? cause.getDescription() : e.getMessage()) + ")";
         }
         return null;
     }
