@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,12 +16,6 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SNIHostName;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -94,7 +84,7 @@ class TlsSnapshotTest {
                 null, null, false);
         port = listeners.bind(spec, (ch, l) -> {
             ch.pipeline().addLast(PipelineNames.TLS, TlsHandlers.sniHandler(holder, l, 5_000));
-            ch.pipeline().addLast(new Echo());
+            ch.pipeline().addLast(new TlsProbe.Echo());
         }).localAddress().getPort();
     }
 
@@ -111,70 +101,6 @@ class TlsSnapshotTest {
         loops.close();
     }
 
-    /** Echoes bytes back after the handshake. */
-    static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.writeAndFlush(msg);
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close();
-        }
-    }
-
-    /** An open TLS connection from the JDK. */
-    static final class Conn implements AutoCloseable {
-        final SSLSocket socket;
-
-        Conn(String sni) throws Exception {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new TrustAll()}, null);
-            socket = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", port);
-            socket.setSoTimeout(5_000);
-            if (sni != null) {
-                SSLParameters p = socket.getSSLParameters();
-                p.setServerNames(List.of(new SNIHostName(sni)));
-                socket.setSSLParameters(p);
-            }
-            socket.startHandshake();
-        }
-
-        X509Certificate peer() throws Exception {
-            return (X509Certificate) socket.getSession().getPeerCertificates()[0];
-        }
-
-        String echo(String s) throws Exception {
-            OutputStream out = socket.getOutputStream();
-            out.write(s.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = socket.getInputStream();
-            byte[] buf = in.readNBytes(s.length());
-            return new String(buf, StandardCharsets.US_ASCII);
-        }
-
-        @Override
-        public void close() throws Exception {
-            socket.close();
-        }
-    }
-
-    static final class TrustAll implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    }
-
     private static Certificate entity(UUID id, Pem p) {
         return new Certificate(id, p.cert(), p.key(), null, null, null, 1, 1);
     }
@@ -187,13 +113,13 @@ class TlsSnapshotTest {
         writer.submit(cur -> new ConfigWriter.Result<>(change.apply(cur), null)).get(10, TimeUnit.SECONDS);
     }
 
-    private static void assertServed(X509Certificate expected, Conn c) throws Exception {
+    private static void assertServed(X509Certificate expected, TlsProbe.Conn c) throws Exception {
         assertArrayEquals(expected.getEncoded(), c.peer().getEncoded(),
                 () -> "served " + safePeer(c) + ", expected " + expected.getSubjectX500Principal());
     }
 
     /** A listener certificate is an RSA + ECDSA pair: the client gets one of the two. */
-    private static void assertServed(ServerKeyMaterial expected, Conn c) throws Exception {
+    private static void assertServed(ServerKeyMaterial expected, TlsProbe.Conn c) throws Exception {
         byte[] served = c.peer().getEncoded();
         boolean match = false;
         for (X509Certificate leaf : expected.leaves()) {
@@ -202,7 +128,7 @@ class TlsSnapshotTest {
         org.junit.jupiter.api.Assertions.assertTrue(match, () -> "served " + safePeer(c) + ", expected " + expected);
     }
 
-    private static String safePeer(Conn c) {
+    private static String safePeer(TlsProbe.Conn c) {
         try {
             return c.peer().getSubjectX500Principal() + " / " + c.peer().getSerialNumber();
         } catch (Exception e) {
@@ -214,14 +140,14 @@ class TlsSnapshotTest {
     void newCertificatesAreServedOnTheNextHandshakeAndOpenConnectionsStay() throws Exception {
         UUID a = UUID.randomUUID();
         UUID b = UUID.randomUUID();
-        try (Conn before = new Conn("api.example.test")) {
+        try (TlsProbe.Conn before = new TlsProbe.Conn(port, "api.example.test")) {
             assertServed(listenerDefault, before);
             assertEquals("ping", before.echo("ping"));
 
             apply(cur -> cur.withCertificate(entity(a, certA)).withSni(sni("api.example.test", a))
                     .withCertificate(entity(b, certB)).withSni(sni("*.wild.test", b)));
-            try (Conn exact = new Conn("API.example.test"); Conn wild = new Conn("x.wild.test");
-                 Conn deep = new Conn("x.y.wild.test"); Conn none = new Conn(null)) {
+            try (TlsProbe.Conn exact = new TlsProbe.Conn(port, "API.example.test"); TlsProbe.Conn wild = new TlsProbe.Conn(port, "x.wild.test");
+                 TlsProbe.Conn deep = new TlsProbe.Conn(port, "x.y.wild.test"); TlsProbe.Conn none = new TlsProbe.Conn(port, null)) {
                 assertServed(certA.leaf(), exact);
                 assertServed(certB.leaf(), wild);
                 assertServed(listenerDefault, deep); // a certificate wildcard is one label
@@ -239,7 +165,7 @@ class TlsSnapshotTest {
                 }
                 return next.withoutCertificate(a).withoutCertificate(b);
             });
-            try (Conn after = new Conn("api.example.test")) {
+            try (TlsProbe.Conn after = new TlsProbe.Conn(port, "api.example.test")) {
                 assertServed(listenerDefault, after);
             }
             assertEquals(0, tls.contexts().cachedCount(), "deleted certificates leave the context cache");
@@ -248,16 +174,16 @@ class TlsSnapshotTest {
 
     @Test
     void replacedListenerCertificateIsServedAfterRepublish() throws Exception {
-        try (Conn before = new Conn("any.test")) {
+        try (TlsProbe.Conn before = new TlsProbe.Conn(port, "any.test")) {
             assertServed(listenerDefault, before);
             long version = holder.current().version();
             tls.register(PROXY_H1, other);
-            try (Conn stale = new Conn("any.test")) {
+            try (TlsProbe.Conn stale = new TlsProbe.Conn(port, "any.test")) {
                 assertServed(listenerDefault, stale); // not live until republished
             }
             writer.republish().get(10, TimeUnit.SECONDS);
             assertEquals(version, holder.current().version(), "republishing changes no entity");
-            try (Conn after = new Conn("any.test")) {
+            try (TlsProbe.Conn after = new TlsProbe.Conn(port, "any.test")) {
                 assertServed(other, after);
             }
             assertEquals("still", before.echo("still"));
