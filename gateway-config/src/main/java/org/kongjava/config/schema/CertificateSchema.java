@@ -36,6 +36,7 @@ public final class CertificateSchema extends EntityType<Certificate> {
 
     private final PemChecks pem;
     private final EntitySchema schema;
+    private final Map<UUID, Expiry> expiry = new java.util.concurrent.ConcurrentHashMap<>();
 
     public CertificateSchema(PemChecks pem) {
         this.pem = Objects.requireNonNull(pem, "pem");
@@ -233,11 +234,25 @@ public final class CertificateSchema extends EntityType<Certificate> {
         return m;
     }
 
-    /** The earliest "Not After" of {@code cert} and {@code cert_alt} (Unix seconds), or null if neither parses. */
+    /**
+     * The earliest "Not After" of {@code cert} and {@code cert_alt} (Unix seconds), or null if neither parses.
+     * Remembered per certificate while its texts are the same objects, so listing certificates on an event loop
+     * parses each PEM once, not on every read.
+     */
     public Long expiresAt(Certificate c) {
+        Expiry e = expiry.get(c.id());
+        if (e != null && e.cert() == c.cert() && e.certAlt() == c.certAlt()) {
+            return e.at();
+        }
         Long a = pem.notAfter(c.cert());
         Long b = c.certAlt() == null ? null : pem.notAfter(c.certAlt());
-        return a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
+        Long at = a == null ? b : b == null ? a : Long.valueOf(Math.min(a, b));
+        expiry.put(c.id(), new Expiry(c.cert(), c.certAlt(), at));
+        return at;
+    }
+
+    /** A computed expiry and the texts it was computed from (compared by identity). */
+    private record Expiry(String cert, String certAlt, Long at) {
     }
 
     @Override
@@ -274,6 +289,7 @@ public final class CertificateSchema extends EntityType<Certificate> {
     /** Deletes the certificate and, as Kong does, its SNIs. */
     @Override
     EntitySet without(EntitySet set, UUID id) {
+        expiry.remove(id);
         EntitySet next = set;
         for (Sni s : set.snis().values()) {
             if (s.certificateId().equals(id)) {
