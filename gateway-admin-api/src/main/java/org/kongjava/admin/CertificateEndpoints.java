@@ -62,8 +62,9 @@ final class CertificateEndpoints {
     private CompletableFuture<AdminResponse> certificates(AdminRequest req, BodyArgs.Decoded body) {
         if (isRead(req)) {
             EntitySet set = current();
+            Map<UUID, List<String>> names = CertificateSchema.sniNamesByCertificate(set);
             return done(AdminResponse.json(200, Paging.page(CERTS, CERTS.ordered(set), Paging.query(req), "/certificates", true,
-                    c -> CERTS.encode(set, c))));
+                    c -> CERTS.encode(c, names.getOrDefault(c.id(), List.of())))));
         }
         Map<String, Object> args = certArgs(body);
         long now = now();

@@ -226,10 +226,25 @@ public final class CertificateSchema extends EntityType<Certificate> {
         return names;
     }
 
+    /** Every certificate's SNI names, sorted (one pass, for lists). */
+    public static Map<UUID, List<String>> sniNamesByCertificate(EntitySet set) {
+        Map<UUID, List<String>> out = new java.util.HashMap<>();
+        for (Sni s : set.snis().values()) {
+            out.computeIfAbsent(s.certificateId(), k -> new ArrayList<>()).add(s.name());
+        }
+        out.values().forEach(l -> l.sort(null));
+        return out;
+    }
+
     /** Kong's response shape: the entity with its sorted {@code snis}, plus kong-java's {@code expires_at}. */
     public Map<String, Object> encode(EntitySet set, Certificate c) {
+        return encode(c, sniNames(set, c.id()));
+    }
+
+    /** {@link #encode(EntitySet, Certificate)} with the names already known. */
+    public Map<String, Object> encode(Certificate c, List<String> sniNames) {
         Map<String, Object> m = encode(c);
-        m.put("snis", sniNames(set, c.id()));
+        m.put("snis", sniNames);
         m.put(EXPIRES_AT, expiresAt(c));
         return m;
     }

@@ -39,6 +39,14 @@ public final class TlsCompiler {
 
     private final ServerTlsContexts contexts;
     private final Map<ListenerTls, SslContext> defaults = new ConcurrentHashMap<>();
+    // Only the config writer thread compiles; entity sets share unchanged records, so identity finds them.
+    private final Map<BuiltKey, Built> built = new HashMap<>();
+
+    private record BuiltKey(UUID certificateId, AlpnMode alpn) {
+    }
+
+    private record Built(Certificate certificate, SslContext context) {
+    }
 
     public TlsCompiler(ServerTlsContexts contexts) {
         this.contexts = Objects.requireNonNull(contexts, "contexts");
@@ -67,6 +75,7 @@ public final class TlsCompiler {
     public TlsSnapshot compile(EntitySet set) {
         Collection<Certificate> certificates = set.certificates().values();
         contexts.retainOnly(set.certificates().keySet());
+        built.keySet().removeIf(k -> !set.certificates().containsKey(k.certificateId()));
         if (defaults.isEmpty()) {
             return TlsSnapshot.NONE;
         }
@@ -90,8 +99,16 @@ public final class TlsCompiler {
     private Map<UUID, SslContext> contextsOf(Collection<Certificate> certificates, AlpnMode alpn) {
         Map<UUID, SslContext> out = new HashMap<>();
         for (Certificate c : certificates) {
+            Built hit = built.get(new BuiltKey(c.id(), alpn));
+            if (hit != null && hit.certificate() == c) {
+                // The very record of the previous set: unchanged, no need to hash its PEM texts again.
+                out.put(c.id(), hit.context());
+                continue;
+            }
             try {
-                out.put(c.id(), contexts.forCertificate(c, alpn));
+                SslContext ctx = contexts.forCertificate(c, alpn);
+                built.put(new BuiltKey(c.id(), alpn), new Built(c, ctx));
+                out.put(c.id(), ctx);
             } catch (PemException | SSLException | RuntimeException ex) {
                 // The message names the problem, never key content (PemCodec's rule).
                 log.warn("certificate {} cannot be served ({}); its SNIs get the listener certificate", c.id(),
