@@ -39,6 +39,7 @@ public final class TlsCompiler {
 
     private final ServerTlsContexts contexts;
     private final Map<ListenerTls, SslContext> defaults = new ConcurrentHashMap<>();
+    private final Map<String, ServerKeyMaterial> materials = new ConcurrentHashMap<>();
     // Only the config writer thread compiles; entity sets share unchanged records, so identity finds them.
     private final Map<BuiltKey, Built> built = new HashMap<>();
 
@@ -64,6 +65,12 @@ public final class TlsCompiler {
      */
     public void register(ListenerTls listener, ServerKeyMaterial material) throws SSLException {
         defaults.put(listener, contexts.build(material, listener.alpn()));
+        materials.put(listener.name(), material);
+    }
+
+    /** The registered listener certificates by listener kind ({@code proxy}, {@code admin}, …), for expiry checks. */
+    public Map<String, ServerKeyMaterial> registeredMaterial() {
+        return Map.copyOf(materials);
     }
 
     /** True once {@code listener} has a certificate. */

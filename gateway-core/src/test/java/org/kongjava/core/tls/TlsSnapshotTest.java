@@ -57,6 +57,7 @@ class TlsSnapshotTest {
     private static SnapshotHolder holder;
     private static ConfigWriter writer;
     private static int port;
+    private static int sniPort;
     private static ServerKeyMaterial listenerDefault;
     private static ServerKeyMaterial other;
     private static Pem certA;
@@ -85,6 +86,19 @@ class TlsSnapshotTest {
         port = listeners.bind(spec, (ch, l) -> {
             ch.pipeline().addLast(PipelineNames.TLS, TlsHandlers.sniHandler(holder, l, 5_000));
             ch.pipeline().addLast(new TlsProbe.Echo());
+        }).localAddress().getPort();
+        // Answers any bytes with the SNI recorded on the channel.
+        sniPort = listeners.bind(spec, (ch, l) -> {
+            ch.pipeline().addLast(PipelineNames.TLS, TlsHandlers.sniHandler(holder, l, 5_000));
+            ch.pipeline().addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                    io.netty.util.ReferenceCountUtil.release(msg);
+                    String sni = String.valueOf(TlsHandlers.sni(ctx.channel()));
+                    ctx.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer(String.format("%-20s", sni),
+                            java.nio.charset.StandardCharsets.US_ASCII));
+                }
+            });
         }).localAddress().getPort();
     }
 
@@ -255,5 +269,33 @@ class TlsSnapshotTest {
             }
             assertEquals(-1, r);
         }
+    }
+
+    @Test
+    void theClientsSniIsRecordedOnTheChannel() throws Exception {
+        try (TlsProbe.Conn c = new TlsProbe.Conn(sniPort, "Named.Example.test")) {
+            assertEquals("named.example.test", c.echo("x".repeat(20)).trim());
+        }
+        try (TlsProbe.Conn c = new TlsProbe.Conn(sniPort, null)) {
+            assertEquals("null", c.echo("x".repeat(20)).trim());
+        }
+    }
+
+    @Test
+    void expiryMonitorReportsEntityAndListenerCertificatesNearTheirEnd() throws Exception {
+        UUID a = UUID.randomUUID();
+        apply(cur -> cur.withCertificate(entity(a, certA)).withSni(sni("monitor.test", a)));
+        try (ExpiryMonitor monitor = new ExpiryMonitor(holder, tls)) {
+            assertEquals(0, monitor.checkNow(java.time.Instant.now()));
+            java.time.Instant nearEnd = certA.leaf().getNotAfter().toInstant().minus(java.time.Duration.ofDays(10));
+            // certA (RSA) and the proxy listener's RSA + ECDSA pair: all generated now, all 20 years.
+            assertEquals(3, monitor.checkNow(nearEnd));
+        } finally {
+            apply(cur -> cur.withoutSni(sniId(cur, "monitor.test")).withoutCertificate(a));
+        }
+    }
+
+    private static UUID sniId(EntitySet set, String name) {
+        return set.snis().values().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow().id();
     }
 }
