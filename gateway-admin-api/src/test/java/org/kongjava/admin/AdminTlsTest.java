@@ -42,7 +42,11 @@ import org.junit.jupiter.api.io.TempDir;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.store.MemoryConfigStore;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.kongjava.core.listener.ListenerManager;
+import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.tls.TlsHandlers;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotCompiler;
@@ -73,6 +77,8 @@ class AdminTlsTest {
     private static ListenerManager listeners;
     private static ConfigWriter writer;
     private static ServerKeyMaterial adminDefault;
+    private static ServerKeyMaterial proxyDefault;
+    private static int proxyPort;
     private static int h1Port;
     private static int h2Port;
     private static int plainPort;
@@ -86,6 +92,10 @@ class AdminTlsTest {
         TlsCompiler tls = new TlsCompiler(new ServerTlsContexts(TlsSettings.DEFAULT));
         tls.register(ListenerTls.of(h1), adminDefault);
         tls.register(ListenerTls.of(h2), adminDefault);
+        proxyDefault = DefaultCertificates.ensure(dir, DefaultCertificates.Target.PROXY);
+        ListenSpec proxy = new ListenSpec("proxy_listen", "127.0.0.1", 0, true, false, false, false, false, false, false, -1,
+                null, null, false);
+        tls.register(ListenerTls.of(proxy), proxyDefault);
         SnapshotCompiler compiler = new SnapshotCompiler(tls);
         SnapshotHolder holder = new SnapshotHolder(compiler.compile(EntitySet.EMPTY));
         writer = new ConfigWriter(holder, compiler, new MemoryConfigStore());
@@ -97,6 +107,21 @@ class AdminTlsTest {
         h1Port = listeners.bind(h1, server).localAddress().getPort();
         h2Port = listeners.bind(h2, server).localAddress().getPort();
         plainPort = listeners.bind(ListenSpec.plain("admin_listen", "127.0.0.1", 0), server).localAddress().getPort();
+        // Stands in for the proxy: TLS from the same snapshot, then an echo.
+        proxyPort = listeners.bind(proxy, (ch, l) -> {
+            ch.pipeline().addLast(PipelineNames.TLS, TlsHandlers.sniHandler(holder, l, 5_000));
+            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext c, Object msg) {
+                    c.writeAndFlush(msg);
+                }
+
+                @Override
+                public void exceptionCaught(ChannelHandlerContext c, Throwable cause) {
+                    c.close();
+                }
+            });
+        }).localAddress().getPort();
         SSLContext trustAll = SSLContext.getInstance("TLS");
         trustAll.init(null, new TrustManager[] {new TrustAll()}, null);
         client = HttpClient.newBuilder().sslContext(trustAll).connectTimeout(Duration.ofSeconds(5)).build();
@@ -137,6 +162,12 @@ class AdminTlsTest {
 
         X509Certificate peer() throws Exception {
             return (X509Certificate) socket.getSession().getPeerCertificates()[0];
+        }
+
+        String echo(String text) throws IOException {
+            socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readNBytes(text.length()), StandardCharsets.US_ASCII);
         }
 
         /** Sends a request and reads one response; returns "status body". */
@@ -207,7 +238,11 @@ class AdminTlsTest {
     }
 
     private static boolean isAdminDefault(X509Certificate served) throws Exception {
-        for (X509Certificate leaf : adminDefault.leaves()) {
+        return isDefault(adminDefault, served);
+    }
+
+    private static boolean isDefault(ServerKeyMaterial material, X509Certificate served) throws Exception {
+        for (X509Certificate leaf : material.leaves()) {
             if (Arrays.equals(leaf.getEncoded(), served.getEncoded())) {
                 return true;
             }
@@ -226,29 +261,35 @@ class AdminTlsTest {
     // ------------------------------------------------------------------ tests
 
     @Test
-    void certificateAddedThroughTheApiIsServedOnTheNextHandshake() throws Exception {
+    void certificateAddedThroughTheApiIsServedByTheProxyListenerOnTheNextHandshake() throws Exception {
         TestPki.Pair secure = TestPki.selfSigned("secure.test", false);
-        try (TlsConn before = new TlsConn(h1Port, "secure.test")) {
-            assertTrue(isAdminDefault(before.peer()), "no SNI entity yet: the admin certificate");
-            assertTrue(before.request("GET", "/status", null).startsWith("200 "));
+        try (TlsConn admin = new TlsConn(h1Port, "secure.test"); TlsConn proxyBefore = new TlsConn(proxyPort, "secure.test")) {
+            assertTrue(isAdminDefault(admin.peer()), "the admin certificate");
+            assertTrue(isDefault(proxyDefault, proxyBefore.peer()), "no SNI entity yet: the proxy certificate");
+            assertTrue(admin.request("GET", "/status", null).startsWith("200 "));
 
-            // Written through this very connection; the answer comes once the new snapshot is live.
-            String created = before.request("POST", "/certificates", certBody(secure, "secure.test", "*.wild.test"));
+            // Written over the TLS Admin API; the answer comes once the new snapshot is live.
+            String created = admin.request("POST", "/certificates", certBody(secure, "secure.test", "*.wild.test"));
             assertTrue(created.startsWith("201 "), created);
-            try (TlsConn exact = new TlsConn(h1Port, "secure.test"); TlsConn wild = new TlsConn(h2Port, "a.wild.test");
-                 TlsConn other = new TlsConn(h1Port, "other.test"); TlsConn none = new TlsConn(h1Port, null)) {
+            try (TlsConn exact = new TlsConn(proxyPort, "secure.test"); TlsConn wild = new TlsConn(proxyPort, "a.wild.test");
+                 TlsConn other = new TlsConn(proxyPort, "other.test"); TlsConn none = new TlsConn(proxyPort, null);
+                 TlsConn adminNamed = new TlsConn(h2Port, "secure.test")) {
                 assertArrayEquals(secure.cert().getEncoded(), exact.peer().getEncoded());
                 assertArrayEquals(secure.cert().getEncoded(), wild.peer().getEncoded());
-                assertTrue(isAdminDefault(other.peer()));
-                assertTrue(isAdminDefault(none.peer()));
-                assertTrue(exact.request("GET", "/certificates/secure.test", null).contains("\"snis\":[\"*.wild.test\",\"secure.test\"]"));
+                assertTrue(isDefault(proxyDefault, other.peer()));
+                assertTrue(isDefault(proxyDefault, none.peer()));
+                // As in Kong, the Admin API always presents its own certificate.
+                assertTrue(isAdminDefault(adminNamed.peer()));
+                assertTrue(adminNamed.request("GET", "/certificates/secure.test", null)
+                        .contains("\"snis\":[\"*.wild.test\",\"secure.test\"]"));
             }
-            // The open connection kept its handshake and still answers.
-            assertTrue(isAdminDefault(before.peer()));
-            assertTrue(before.request("GET", "/snis", null).startsWith("200 "));
-            assertTrue(before.request("DELETE", "/certificates/secure.test", null).startsWith("204 "));
-            try (TlsConn after = new TlsConn(h1Port, "secure.test")) {
-                assertTrue(isAdminDefault(after.peer()), "deleted: back to the admin certificate");
+            // Connections opened before the change keep their handshake and go on.
+            assertTrue(isDefault(proxyDefault, proxyBefore.peer()));
+            assertEquals("still here", proxyBefore.echo("still here"));
+            assertTrue(admin.request("GET", "/snis", null).startsWith("200 "));
+            assertTrue(admin.request("DELETE", "/certificates/secure.test", null).startsWith("204 "));
+            try (TlsConn after = new TlsConn(proxyPort, "secure.test")) {
+                assertTrue(isDefault(proxyDefault, after.peer()), "deleted: back to the proxy certificate");
             }
         }
     }
@@ -381,10 +422,12 @@ class AdminTlsTest {
             assertTrue(created.startsWith("201 "), created);
         }
         try {
-            String out = run("", "openssl", "s_client", "-connect", "127.0.0.1:" + h2Port, "-servername", "s-client.test",
-                    "-alpn", "h2,http/1.1");
+            String out = run("", "openssl", "s_client", "-connect", "127.0.0.1:" + proxyPort, "-servername", "s-client.test");
             assertTrue(out.contains("CN = s-client.test") || out.contains("CN=s-client.test"), out);
-            assertTrue(out.contains("ALPN protocol: h2"), out);
+            String admin = run("", "openssl", "s_client", "-connect", "127.0.0.1:" + h2Port, "-servername", "s-client.test",
+                    "-alpn", "h2,http/1.1");
+            assertTrue(admin.contains("CN = localhost") || admin.contains("CN=localhost"), admin);
+            assertTrue(admin.contains("ALPN protocol: h2"), admin);
             String fallback = run("", "openssl", "s_client", "-connect", "127.0.0.1:" + h1Port, "-servername", "unknown.test");
             assertTrue(fallback.contains("CN = localhost") || fallback.contains("CN=localhost"), fallback);
         } finally {

@@ -21,6 +21,15 @@ public record ListenerTls(String name, AlpnMode alpn) {
     }
 
     /**
+     * Whether SNI entities choose the certificate on this kind of listener. Only the proxy's (and stream's): Kong's
+     * Admin API and status servers are nginx servers with a fixed {@code ssl_certificate} and no certificate phase,
+     * so they always present their own certificate whatever the client's SNI.
+     */
+    public boolean servesSniEntities() {
+        return name.equals("proxy");
+    }
+
+    /**
      * The key of a listen address: the family from its kong.conf key ({@code proxy_listen} → {@code proxy},
      * {@code admin_listen} → {@code admin}, {@code status_listen} → {@code status}; {@code stream_listen} shares the
      * proxy certificate without ALPN), ALPN from its {@code http2} flag. Start-up registers and connections look up

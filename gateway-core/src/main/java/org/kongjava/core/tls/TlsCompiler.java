@@ -22,7 +22,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Builds the {@link TlsSnapshot} of each routing snapshot. Owns the long-lived {@link ServerTlsContexts} (contexts
+ * Builds the {@link TlsSnapshot} of each routing snapshot. Proxy listeners get the SNI entities in front of their own
+ * certificate; Admin API and status listeners only their own certificate, as in Kong
+ * ({@link ListenerTls#servesSniEntities()}). Owns the long-lived {@link ServerTlsContexts} (contexts
  * of Certificate entities cached by id and content, so a change rebuilds only what changed) and the listeners' own
  * certificates.
  *
@@ -89,6 +91,10 @@ public final class TlsCompiler {
         Map<AlpnMode, SniCertificateIndex> byAlpn = new EnumMap<>(AlpnMode.class);
         Map<ListenerTls, SniCertificateIndex> out = new LinkedHashMap<>();
         for (Map.Entry<ListenerTls, SslContext> e : defaults.entrySet()) {
+            if (!e.getKey().servesSniEntities()) {
+                out.put(e.getKey(), SniCertificateIndex.defaultOnly(e.getValue()));
+                continue;
+            }
             AlpnMode alpn = e.getKey().alpn();
             SniCertificateIndex shared = byAlpn.get(alpn);
             if (shared == null) {

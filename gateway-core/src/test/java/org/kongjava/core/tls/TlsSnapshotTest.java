@@ -208,28 +208,33 @@ class TlsSnapshotTest {
     }
 
     @Test
-    void compiledIndexesPerListenerShareEntityContexts() throws Exception {
+    void proxyIndexesCarryEntitiesPerAlpnModeAdminAndStatusOnlyTheirOwnCertificate() throws Exception {
         TlsCompiler c = new TlsCompiler(new ServerTlsContexts(TlsSettings.DEFAULT, SslProvider.JDK));
         assertSame(TlsSnapshot.NONE, c.compile(EntitySet.EMPTY));
+        ListenerTls proxyH2 = new ListenerTls("proxy", AlpnMode.H2_AND_HTTP1);
         ListenerTls adminH2 = new ListenerTls("admin", AlpnMode.H2_AND_HTTP1);
-        ListenerTls statusH2 = new ListenerTls("status", AlpnMode.H2_AND_HTTP1);
+        ListenerTls statusH1 = new ListenerTls("status", AlpnMode.HTTP1);
         c.register(PROXY_H1, listenerDefault);
+        c.register(proxyH2, listenerDefault);
         c.register(adminH2, other);
-        c.register(statusH2, listenerDefault);
+        c.register(statusH1, listenerDefault);
         UUID a = UUID.randomUUID();
-        EntitySet set = EntitySet.EMPTY.withCertificate(entity(a, certA)).withSni(sni("a.test", a));
+        EntitySet set = EntitySet.EMPTY.withCertificate(entity(a, certA)).withSni(sni("a.test", a)).withSni(sni("*", a));
         TlsSnapshot t = c.compile(set);
-        assertEquals(3, t.listeners().size());
+        assertEquals(4, t.listeners().size());
         SslContext proxyA = t.index(PROXY_H1).map("a.test");
-        SslContext adminA = t.index(adminH2).map("a.test");
+        SslContext proxyH2A = t.index(proxyH2).map("a.test");
         assertEquals(List.of("http/1.1"), proxyA.applicationProtocolNegotiator().protocols());
-        assertEquals(List.of("h2", "http/1.1"), adminA.applicationProtocolNegotiator().protocols());
-        assertSame(adminA, t.index(statusH2).map("a.test"), "one context per certificate and ALPN mode");
-        assertNotSame(t.index(adminH2).defaultContext(), t.index(statusH2).defaultContext());
-        assertEquals(2, c.contexts().cachedCount());
+        assertEquals(List.of("h2", "http/1.1"), proxyH2A.applicationProtocolNegotiator().protocols());
+        assertNotSame(proxyA, t.index(PROXY_H1).defaultContext());
+        assertEquals(2, c.contexts().cachedCount(), "one context per certificate and ALPN mode");
+        // Kong's admin and status servers have a fixed certificate: SNI entities, even '*', do not apply.
+        assertSame(t.index(adminH2).defaultContext(), t.index(adminH2).map("a.test"));
+        assertSame(t.index(statusH1).defaultContext(), t.index(statusH1).map("anything.test"));
+        assertEquals(0, t.index(adminH2).size());
         // Unchanged certificates are not rebuilt by the next compile.
         assertSame(proxyA, c.compile(set.withSni(sni("b.test", a))).index(PROXY_H1).map("b.test"));
-        assertNull(t.index(new ListenerTls("proxy", AlpnMode.H2_AND_HTTP1)));
+        assertNull(t.index(new ListenerTls("proxy", AlpnMode.NONE)));
     }
 
     private static void assertNotSame(Object a, Object b) {
