@@ -15,16 +15,18 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.kongjava.config.model.Certificate;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Service;
 import org.kongjava.config.model.Sni;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.ServiceSchema;
 import org.kongjava.config.schema.SniSchema;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.tls.TlsPemChecks;
 
 /**
  * {@code /certificates}, {@code /certificates/{c}}, {@code /certificates/{c}/snis[/{n}]}, {@code /snis},
- * {@code /snis/{n}} and {@code /snis/{n}/certificate}, as Kong's {@code kong/api/routes/certificates.lua} shapes
+ * {@code /snis/{n}}, {@code /snis/{n}/certificate} and {@code /services/{s}/client_certificate}, as Kong's {@code kong/api/routes/certificates.lua} shapes
  * them over the generic endpoints:
  * <ul>
  *   <li>{@code {c}} is a certificate id or the name of one of its SNIs. An unknown name is
@@ -54,7 +56,8 @@ final class CertificateEndpoints {
                 .add("/certificates/{certificates}/snis/{snis}", ENTITY, (req, p, b) -> certificateSni(req, p.get(0), p.get(1), b))
                 .add("/snis", COLLECTION, (req, p, b) -> snis(req, b))
                 .add("/snis/{snis}", ENTITY, (req, p, b) -> sni(req, p.get(0), b))
-                .add("/snis/{snis}/certificate", ENTITY, (req, p, b) -> sniCertificate(req, p.get(0), b));
+                .add("/snis/{snis}/certificate", ENTITY, (req, p, b) -> sniCertificate(req, p.get(0), b))
+                .add("/services/{services}/client_certificate", ENTITY, (req, p, b) -> serviceCertificate(req, p.get(0), b));
     }
 
     // ------------------------------------------------------------------ /certificates
@@ -215,6 +218,57 @@ final class CertificateEndpoints {
                 EntitySet set = current();
                 Sni s = SNIS.find(set, key);
                 Certificate c = s == null ? null : set.certificates().get(s.certificateId());
+                if (c == null) {
+                    return done(AdminResponse.notFound());
+                }
+                if (req.method().equals("DELETE")) {
+                    return done(AdminResponse.methodNotAllowed());
+                }
+                return done(AdminResponse.json(200, CERTS.encode(set, c)));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ /services/{s}/client_certificate
+
+    /**
+     * The certificate a service presents to its upstream. PUT on a service without one creates a certificate and
+     * points the service to it (Kong's generated foreign-key endpoint); DELETE is 405.
+     */
+    private CompletableFuture<AdminResponse> serviceCertificate(AdminRequest req, String serviceKey, BodyArgs.Decoded body) {
+        long now = now();
+        switch (req.method()) {
+            case "PUT" -> {
+                Map<String, Object> args = certArgs(body);
+                return writeCert(cur -> {
+                    Service s = ServiceSchema.INSTANCE.find(cur, serviceKey);
+                    if (s == null) {
+                        throw AdminException.notFound();
+                    }
+                    if (s.clientCertificate() != null) {
+                        return CERTS.upsert(cur, s.clientCertificate().toString(), args, now);
+                    }
+                    EntityType.Written<Certificate> created = CERTS.upsert(cur, UUID.randomUUID().toString(), args, now);
+                    Map<String, Object> link = new LinkedHashMap<>();
+                    link.put("client_certificate", ref(created.entity().id()));
+                    EntitySet linked = ServiceSchema.INSTANCE.update(created.next(), s.id().toString(), link, now).next();
+                    return new EntityType.Written<>(linked, created.entity());
+                }, 200);
+            }
+            case "PATCH" -> {
+                Map<String, Object> args = certArgs(body);
+                return writeCert(cur -> {
+                    Service s = ServiceSchema.INSTANCE.find(cur, serviceKey);
+                    if (s == null || s.clientCertificate() == null) {
+                        throw AdminException.notFound();
+                    }
+                    return CERTS.update(cur, s.clientCertificate().toString(), args, now);
+                }, 200);
+            }
+            default -> {
+                EntitySet set = current();
+                Service s = ServiceSchema.INSTANCE.find(set, serviceKey);
+                Certificate c = s == null || s.clientCertificate() == null ? null : set.certificates().get(s.clientCertificate());
                 if (c == null) {
                     return done(AdminResponse.notFound());
                 }

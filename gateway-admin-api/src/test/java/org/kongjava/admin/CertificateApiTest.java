@@ -340,4 +340,30 @@ class CertificateApiTest {
         }
         assertNotEquals(0, soon.keyPem().length());
     }
+
+    @Test
+    void serviceClientCertificateEndpoint() throws Exception {
+        Map<String, Object> svc = new LinkedHashMap<>();
+        svc.put("name", "mtls");
+        svc.put("url", "https://upstream.test");
+        expect(201, json("POST", "/services", svc));
+        assertEquals(Map.of("message", "Not found"), expect(404, get("/services/mtls/client_certificate")));
+        expect(404, json("PATCH", "/services/mtls/client_certificate", Map.of("tags", List.of("x"))));
+
+        // PUT on a service without one creates the certificate and links it.
+        Map<String, Object> created = expect(200, json("PUT", "/services/mtls/client_certificate", cert(rsa, List.of("client.test"))));
+        String id = (String) created.get("id");
+        assertEquals(Map.of("id", id), expect(200, get("/services/mtls")).get("client_certificate"));
+        assertEquals(id, expect(200, get("/services/mtls/client_certificate")).get("id"));
+        assertEquals(List.of("client.test"), expect(200, get("/services/mtls/client_certificate")).get("snis"));
+        // Further writes change that same certificate.
+        Map<String, Object> patched = expect(200, json("PATCH", "/services/mtls/client_certificate", Map.of("tags", List.of("mtls"))));
+        assertEquals(id, patched.get("id"));
+        assertEquals(List.of("mtls"), patched.get("tags"));
+        assertEquals(id, expect(200, json("PUT", "/services/mtls/client_certificate", cert(rsa2, null))).get("id"));
+        assertEquals(1, ((List<?>) expect(200, get("/certificates")).get("data")).size());
+        expect(405, send("DELETE", "/services/mtls/client_certificate", null, null));
+        expect(400, send("DELETE", "/certificates/" + id, null, null));
+        expect(404, get("/services/nope/client_certificate"));
+    }
 }
