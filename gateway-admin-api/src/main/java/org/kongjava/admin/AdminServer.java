@@ -10,8 +10,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
-import io.netty.handler.ssl.ApplicationProtocolNames;
-import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -29,8 +27,6 @@ import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.tls.TlsHandlers;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Kong's Admin API on an {@code admin_listen} socket: HTTP codec, keep-alive, a body aggregator bounded
@@ -44,8 +40,6 @@ import org.slf4j.LoggerFactory;
  * that does not finish within the timeout, close the connection.
  */
 public final class AdminServer implements PipelineFactory {
-    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-
     private final AdminContext context;
     private final AdminApi api;
     private final int maxBody;
@@ -74,8 +68,8 @@ public final class AdminServer implements PipelineFactory {
             addHttp1(p);
             return;
         }
-        p.addLast(PipelineNames.TLS, TlsHandlers.sniHandler(context.holder(), listener, handshakeTimeoutMillis));
-        p.addLast(PipelineNames.ALPN, new Negotiation());
+        TlsHandlers.addTls(p, context.holder(), listener, handshakeTimeoutMillis, this::addHttp1,
+                listener.http2() ? this::addHttp2 : null);
     }
 
     private void addHttp1(ChannelPipeline p) {
@@ -96,37 +90,6 @@ public final class AdminServer implements PipelineFactory {
                 stream.pipeline().addLast(PipelineNames.ADMIN, new AdminHandler(context, api));
             }
         }));
-    }
-
-    /** After the handshake: HTTP/2 or HTTP/1.1 by ALPN (no ALPN: HTTP/1.1). */
-    private final class Negotiation extends ApplicationProtocolNegotiationHandler {
-        Negotiation() {
-            super(ApplicationProtocolNames.HTTP_1_1);
-        }
-
-        @Override
-        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-            if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-                addHttp2(ctx.pipeline());
-            } else if (ApplicationProtocolNames.HTTP_1_1.equals(protocol)) {
-                addHttp1(ctx.pipeline());
-            } else {
-                ctx.close();
-            }
-        }
-
-        @Override
-        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
-            // Scanners, plain HTTP on the TLS port, clients that distrust the certificate: not the server's fault.
-            log.debug("admin TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            log.debug("admin TLS connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
-            ctx.close();
-        }
     }
 
     /** Counts connections for {@code GET /status}, once per connection whatever the protocol. */

@@ -2,14 +2,19 @@ package org.kongjava.core.tls;
 
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.ssl.ApplicationProtocolNames;
+import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
 import io.netty.util.Mapping;
 import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.snapshot.SnapshotHolder;
 import org.kongjava.tls.SniCertificateIndex;
 import org.slf4j.Logger;
@@ -43,6 +48,61 @@ public final class TlsHandlers {
      */
     public static SniHandler sniHandler(SnapshotHolder holder, ListenSpec spec, long handshakeTimeoutMillis) {
         return new RecordingSniHandler(new SnapshotMapping(holder, ListenerTls.of(spec)), handshakeTimeoutMillis);
+    }
+
+    /**
+     * Starts an {@code ssl} listener's pipeline: the {@link #sniHandler}, then, once the handshake is done, the
+     * protocol the client chose by ALPN: {@code http2} builds the HTTP/2 handlers (only offered on {@code http2}
+     * addresses), {@code http1} the HTTP/1.1 ones (also for clients without ALPN). A failed handshake, bytes that
+     * are not TLS or a timeout close the connection with a DEBUG line, not a WARN: scanners and plain-HTTP clients
+     * are not the server's problem.
+     *
+     * @param http2 adds the HTTP/2 handlers after the TLS handler; null on listeners without {@code http2}
+     */
+    public static void addTls(ChannelPipeline p, SnapshotHolder holder, ListenSpec spec, long handshakeTimeoutMillis,
+                              Consumer<ChannelPipeline> http1, Consumer<ChannelPipeline> http2) {
+        Objects.requireNonNull(http1, "http1");
+        p.addLast(PipelineNames.TLS, sniHandler(holder, spec, handshakeTimeoutMillis));
+        p.addLast(PipelineNames.ALPN, new Negotiation(spec.key(), http1, http2));
+    }
+
+    /** After the handshake: HTTP/2 or HTTP/1.1 by ALPN (no ALPN: HTTP/1.1). */
+    private static final class Negotiation extends ApplicationProtocolNegotiationHandler {
+        private final String listener;
+        private final Consumer<ChannelPipeline> http1;
+        private final Consumer<ChannelPipeline> http2;
+
+        Negotiation(String listener, Consumer<ChannelPipeline> http1, Consumer<ChannelPipeline> http2) {
+            super(ApplicationProtocolNames.HTTP_1_1);
+            this.listener = listener;
+            this.http1 = http1;
+            this.http2 = http2;
+        }
+
+        @Override
+        protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
+            if (ApplicationProtocolNames.HTTP_2.equals(protocol) && http2 != null) {
+                http2.accept(ctx.pipeline());
+            } else if (ApplicationProtocolNames.HTTP_1_1.equals(protocol)) {
+                http1.accept(ctx.pipeline());
+            } else {
+                log.debug("{}: client {} negotiated unsupported protocol '{}'; closing", listener,
+                        ctx.channel().remoteAddress(), protocol);
+                ctx.close();
+            }
+        }
+
+        @Override
+        protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{}: TLS handshake with {} failed: {}", listener, ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("{}: TLS connection {} failed: {}", listener, ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
     }
 
     /** The SNI the client of {@code ch} sent, or null (none sent, not TLS, or the ClientHello not read yet). */
