@@ -12,11 +12,12 @@ import io.netty.handler.ssl.ApplicationProtocolNegotiationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.AttributeKey;
-import io.netty.util.Mapping;
+import io.netty.util.AsyncMapping;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.snapshot.SnapshotHolder;
-import org.kongjava.tls.SniCertificateIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,7 +113,7 @@ public final class TlsHandlers {
 
     /** Records the client's SNI on the channel before handing over to the {@code SslHandler}. */
     private static final class RecordingSniHandler extends SniHandler {
-        RecordingSniHandler(Mapping<String, SslContext> mapping, long handshakeTimeoutMillis) {
+        RecordingSniHandler(AsyncMapping<String, SslContext> mapping, long handshakeTimeoutMillis) {
             super(mapping, handshakeTimeoutMillis);
         }
 
@@ -126,7 +127,7 @@ public final class TlsHandlers {
     }
 
     /** SNI name → context through the holder's current snapshot. */
-    static final class SnapshotMapping implements Mapping<String, SslContext> {
+    static final class SnapshotMapping implements AsyncMapping<String, SslContext> {
         private final SnapshotHolder holder;
         private final ListenerTls listener;
         private final AtomicBoolean reported = new AtomicBoolean();
@@ -137,17 +138,17 @@ public final class TlsHandlers {
         }
 
         @Override
-        public SslContext map(String hostname) {
-            SniCertificateIndex index = holder.current().tls().index(listener);
-            if (index == null) {
+        public Future<SslContext> map(String hostname, Promise<SslContext> promise) {
+            SniSelector selector = holder.current().tls().index(listener);
+            if (selector == null) {
                 // A wiring mistake, not a client's: say it once, refuse every handshake.
                 if (reported.compareAndSet(false, true)) {
                     log.error("TLS listener {} has no certificate registered (TlsCompiler.register was not called for {}); "
                             + "TLS connections are closed", listener.name(), listener);
                 }
-                throw new IllegalStateException("no certificate registered for " + listener);
+                return promise.setFailure(new IllegalStateException("no certificate registered for " + listener));
             }
-            return index.map(hostname);
+            return selector.map(hostname, promise);
         }
     }
 }

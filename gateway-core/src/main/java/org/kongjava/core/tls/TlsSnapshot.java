@@ -1,7 +1,6 @@
 package org.kongjava.core.tls;
 
 import java.util.Map;
-import org.kongjava.tls.SniCertificateIndex;
 
 /**
  * The TLS part of a routing snapshot: for each registered listener kind, the index that maps a client's SNI to the
@@ -12,14 +11,14 @@ public final class TlsSnapshot {
     /** No TLS listener registered: every lookup is null. */
     public static final TlsSnapshot NONE = new TlsSnapshot(Map.of());
 
-    private final Map<ListenerTls, SniCertificateIndex> indexes;
+    private final Map<ListenerTls, SniSelector> indexes;
 
-    TlsSnapshot(Map<ListenerTls, SniCertificateIndex> indexes) {
+    TlsSnapshot(Map<ListenerTls, SniSelector> indexes) {
         this.indexes = Map.copyOf(indexes);
     }
 
     /** The index for {@code listener}, or null when that listener kind was never registered. */
-    public SniCertificateIndex index(ListenerTls listener) {
+    public SniSelector index(ListenerTls listener) {
         return indexes.get(listener);
     }
 

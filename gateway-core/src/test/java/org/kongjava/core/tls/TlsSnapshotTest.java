@@ -222,18 +222,18 @@ class TlsSnapshotTest {
         EntitySet set = EntitySet.EMPTY.withCertificate(entity(a, certA)).withSni(sni("a.test", a)).withSni(sni("*", a));
         TlsSnapshot t = c.compile(set);
         assertEquals(4, t.listeners().size());
-        SslContext proxyA = t.index(PROXY_H1).map("a.test");
-        SslContext proxyH2A = t.index(proxyH2).map("a.test");
+        SslContext proxyA = t.index(PROXY_H1).mapNow("a.test");
+        SslContext proxyH2A = t.index(proxyH2).mapNow("a.test");
         assertEquals(List.of("http/1.1"), proxyA.applicationProtocolNegotiator().protocols());
         assertEquals(List.of("h2", "http/1.1"), proxyH2A.applicationProtocolNegotiator().protocols());
         assertNotSame(proxyA, t.index(PROXY_H1).defaultContext());
         assertEquals(2, c.contexts().cachedCount(), "one context per certificate and ALPN mode");
         // Kong's admin and status servers have a fixed certificate: SNI entities, even '*', do not apply.
-        assertSame(t.index(adminH2).defaultContext(), t.index(adminH2).map("a.test"));
-        assertSame(t.index(statusH1).defaultContext(), t.index(statusH1).map("anything.test"));
+        assertSame(t.index(adminH2).defaultContext(), t.index(adminH2).mapNow("a.test"));
+        assertSame(t.index(statusH1).defaultContext(), t.index(statusH1).mapNow("anything.test"));
         assertEquals(0, t.index(adminH2).size());
         // Unchanged certificates are not rebuilt by the next compile.
-        assertSame(proxyA, c.compile(set.withSni(sni("b.test", a))).index(PROXY_H1).map("b.test"));
+        assertSame(proxyA, c.compile(set.withSni(sni("b.test", a))).index(PROXY_H1).mapNow("b.test"));
         assertNull(t.index(new ListenerTls("proxy", AlpnMode.NONE)));
     }
 
@@ -255,8 +255,9 @@ class TlsSnapshotTest {
     void unregisteredListenerRefusesHandshakes() throws Exception {
         SnapshotHolder h = new SnapshotHolder(new SnapshotCompiler().compile(EntitySet.EMPTY));
         TlsHandlers.SnapshotMapping m = new TlsHandlers.SnapshotMapping(h, PROXY_H1);
-        IllegalStateException e = assertThrows(IllegalStateException.class, () -> m.map("x.test"));
-        assertEquals("no certificate registered for " + PROXY_H1, e.getMessage());
+        io.netty.util.concurrent.Future<SslContext> f = m.map("x.test",
+                io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newPromise());
+        assertEquals("no certificate registered for " + PROXY_H1, f.cause().getMessage());
     }
 
     @Test
@@ -302,5 +303,45 @@ class TlsSnapshotTest {
 
     private static UUID sniId(EntitySet set, String name) {
         return set.snis().values().stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow().id();
+    }
+
+    @Test
+    void manyNewCertificatesAreBuiltInTheBackgroundAndServedWhenAsked() throws Exception {
+        int n = TlsCompiler.BUILD_INLINE_MAX + 8;
+        List<UUID> ids = new java.util.ArrayList<>();
+        apply(cur -> {
+            EntitySet next = cur;
+            for (int i = 0; i < n; i++) {
+                UUID id = UUID.randomUUID();
+                ids.add(id);
+                next = next.withCertificate(entity(id, certB)).withSni(sni("bulk" + i + ".test", id));
+            }
+            return next;
+        });
+        try {
+            // Whether built ahead or on demand, every name gets its certificate on its first handshake.
+            for (int i = n - 1; i >= n - 3; i--) {
+                try (TlsProbe.Conn c = new TlsProbe.Conn(port, "bulk" + i + ".test")) {
+                    assertServed(certB.leaf(), c);
+                }
+            }
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (tls.builtCount() < n && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            assertEquals(n, tls.builtCount(), "the background builds finish");
+        } finally {
+            apply(cur -> {
+                EntitySet next = cur;
+                for (Sni s : cur.snis().values()) {
+                    next = next.withoutSni(s.id());
+                }
+                for (UUID id : ids) {
+                    next = next.withoutCertificate(id);
+                }
+                return next;
+            });
+        }
+        assertEquals(0, tls.builtCount());
     }
 }
