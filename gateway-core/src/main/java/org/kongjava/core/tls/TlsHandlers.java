@@ -57,6 +57,9 @@ public final class TlsHandlers {
      * addresses), {@code http1} the HTTP/1.1 ones (also for clients without ALPN). A failed handshake, bytes that
      * are not TLS or a timeout close the connection with a DEBUG line, not a WARN: scanners and plain-HTTP clients
      * are not the server's problem.
+     * <p>
+     * On a connection that reads on demand ({@code AUTO_READ} off) the handshake is still driven here; the handlers
+     * added by {@code http1}/{@code http2} then issue their own reads (the channel is already active for them).
      *
      * @param http2 adds the HTTP/2 handlers after the TLS handler; null on listeners without {@code http2}
      */
@@ -72,12 +75,36 @@ public final class TlsHandlers {
         private final String listener;
         private final Consumer<ChannelPipeline> http1;
         private final Consumer<ChannelPipeline> http2;
+        private boolean readIssued;
 
         Negotiation(String listener, Consumer<ChannelPipeline> http1, Consumer<ChannelPipeline> http2) {
             super(ApplicationProtocolNames.HTTP_1_1);
             this.listener = listener;
             this.http1 = http1;
             this.http2 = http2;
+        }
+
+        // Connections that read on demand (AUTO_READ off, as the proxy's) need a first read for the ClientHello;
+        // the TLS handlers then read until the handshake is done, and the protocol handlers take over.
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+            super.handlerAdded(ctx);
+            if (ctx.channel().isActive()) {
+                firstRead(ctx);
+            }
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            firstRead(ctx);
+            super.channelActive(ctx);
+        }
+
+        private void firstRead(ChannelHandlerContext ctx) {
+            if (!readIssued && !ctx.channel().config().isAutoRead()) {
+                readIssued = true;
+                ctx.read();
+            }
         }
 
         @Override

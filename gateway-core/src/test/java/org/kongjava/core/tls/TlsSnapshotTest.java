@@ -344,4 +344,33 @@ class TlsSnapshotTest {
         }
         assertEquals(0, tls.builtCount());
     }
+
+    /**
+     * The proxy reads only on demand (AUTO_READ off): the TLS handlers must still drive the handshake, and the
+     * protocol handler added after ALPN starts reading itself.
+     */
+    @Test
+    void tlsWorksOnConnectionsThatReadOnDemand() throws Exception {
+        ListenSpec spec = new ListenSpec("proxy_listen", "127.0.0.1", 0, true, false, false, false, false, false, false, -1,
+                null, null, false);
+        int onDemand = listeners.bind(spec, (ch, l) -> {
+            ch.config().setAutoRead(false);
+            TlsHandlers.addTls(ch.pipeline(), holder, l, 5_000, p -> p.addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
+                @Override
+                public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+                    ctx.read();
+                }
+
+                @Override
+                public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                    ctx.writeAndFlush(msg).addListener(f -> ctx.read());
+                }
+            }), null);
+        }).localAddress().getPort();
+        try (TlsProbe.Conn c = new TlsProbe.Conn(onDemand, "on.demand.test")) {
+            assertServed(listenerDefault, c);
+            assertEquals("one", c.echo("one"));
+            assertEquals("two", c.echo("two"));
+        }
+    }
 }
