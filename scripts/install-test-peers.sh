@@ -9,6 +9,8 @@ command -v haproxy >/dev/null || need+=(haproxy)
 command -v socat   >/dev/null || need+=(socat)
 command -v wrk     >/dev/null || need+=(wrk)
 command -v h2load  >/dev/null || need+=(nghttp2-client)
+# PostgreSQL server binaries for the storage tests (started per test run in a temporary directory).
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
   echo "Test peers missing: ${need[*]}. Install them (Debian: apt-get install ${need[*]}) or run as root." >&2

@@ -7,12 +7,15 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.kongjava.config.declarative.DeclarativeConfig;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
+import org.kongjava.config.schema.EntityException;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.config.store.DeclarativeConfigStore;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.snapshot.ConfigWriter;
 
@@ -39,6 +42,7 @@ final class AdminApi {
         routes.add("/", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, nodeInfo())))
                 .add("/status", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, status())))
                 .add("/endpoints", Set.of("GET"), (req, p, b) -> done(AdminResponse.json(200, Map.of("data", routes.templates()))))
+                .add("/config", COLLECTION, (req, p, b) -> config(req, b))
                 .add("/services", COLLECTION, (req, p, b) -> collection(SERVICES, req, b, "/services"))
                 .add("/services/{services}", ENTITY, (req, p, b) -> entity(SERVICES, req, p.get(0), b))
                 .add("/services/{services}/routes", COLLECTION, this::serviceRoutes)
@@ -89,7 +93,12 @@ final class AdminApi {
         server.put("total_requests", c.totalRequests.sum());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("server", server);
-        m.put("database", Map.of("reachable", true));
+        DeclarativeConfigStore dbless = dbless();
+        if (dbless == null) {
+            m.put("database", Map.of("reachable", ctx.writer().store().reachable()));
+        } else {
+            m.put("configuration_hash", dbless.hash());
+        }
         return m;
     }
 
@@ -101,6 +110,9 @@ final class AdminApi {
             EntitySet set = ctx.holder().current().entities();
             return done(AdminResponse.json(200, Paging.page(type, type.ordered(set), q, base, true)));
         }
+        if (dbless() != null) {
+            return refused("create", type);
+        }
         Map<String, Object> args = args(type, body);
         long now = now();
         return write(cur -> type.insert(cur, args, now), e -> AdminResponse.json(201, type.encode(e)));
@@ -110,14 +122,25 @@ final class AdminApi {
         long now = now();
         switch (req.method()) {
             case "PUT" -> {
+                if (dbless() != null) {
+                    return refused("create or update", type);
+                }
                 Map<String, Object> args = args(type, body);
                 return write(cur -> type.upsert(cur, key, args, now), e -> AdminResponse.json(200, type.encode(e)));
             }
             case "PATCH" -> {
+                if (dbless() != null) {
+                    return refused("update", type);
+                }
                 Map<String, Object> args = args(type, body);
                 return write(cur -> type.update(cur, key, args, now), e -> AdminResponse.json(200, type.encode(e)));
             }
             case "DELETE" -> {
+                if (dbless() != null) {
+                    // Kong looks the entity up first: deleting nothing succeeds even without a database.
+                    return type.find(ctx.holder().current().entities(), key) == null
+                            ? done(AdminResponse.empty(204)) : refused("remove", type);
+                }
                 return ctx.writer().<Boolean>submit(cur -> {
                     T e = type.find(cur, key);
                     return e == null ? ConfigWriter.Result.unchanged(Boolean.FALSE)
@@ -145,6 +168,9 @@ final class AdminApi {
             String base = "/services/" + key + "/routes";
             return done(AdminResponse.json(200, Paging.page(ROUTES, ROUTES.ofService(set, s.id()), q, base, false)));
         }
+        if (dbless() != null) {
+            return refused("create", ROUTES);
+        }
         Map<String, Object> args = new LinkedHashMap<>(args(ROUTES, body));
         long now = now();
         return write(cur -> {
@@ -158,6 +184,14 @@ final class AdminApi {
         String serviceKey = params.get(0);
         String routeKey = params.get(1);
         long now = now();
+        if (dbless() != null && !isRead(req)) {
+            String op = switch (req.method()) {
+                case "PUT" -> "create or update";
+                case "PATCH" -> "update";
+                default -> "remove";
+            };
+            return refused(op, ROUTES);
+        }
         switch (req.method()) {
             case "PUT" -> {
                 Map<String, Object> args = new LinkedHashMap<>(args(ROUTES, body));
@@ -204,6 +238,9 @@ final class AdminApi {
     private CompletableFuture<AdminResponse> routeService(AdminRequest req, List<String> params, BodyArgs.Decoded body) {
         String routeKey = params.get(0);
         long now = now();
+        if (dbless() != null && (req.method().equals("PUT") || req.method().equals("PATCH"))) {
+            return refused(req.method().equals("PUT") ? "create or update" : "update", SERVICES);
+        }
         switch (req.method()) {
             case "PUT" -> {
                 Map<String, Object> args = args(SERVICES, body);
@@ -246,6 +283,92 @@ final class AdminApi {
                 return done(AdminResponse.json(200, SERVICES.encode(s)));
             }
         }
+    }
+
+    // ------------------------------------------------------------------ /config (DB-less)
+
+    private static final String ONLY_DBLESS = "this endpoint is only available when Kong is configured to not use a database";
+
+    private CompletableFuture<AdminResponse> config(AdminRequest req, BodyArgs.Decoded body) {
+        DeclarativeConfigStore store = dbless();
+        if (store == null) {
+            return done(AdminResponse.message(400, ONLY_DBLESS));
+        }
+        if (isRead(req)) {
+            String yaml = DeclarativeConfig.exportYaml(ctx.holder().current().entities());
+            return done(AdminResponse.json(200, Map.of("config", yaml)));
+        }
+        Map<String, Object> args = body.args();
+        String text = null;
+        Object doc = null;
+        if (body.raw() != null && !body.raw().isBlank()) {
+            text = body.raw();
+        } else if (args.containsKey("_format_version")) {
+            doc = args;
+        } else if (args.get("config") instanceof String s && !s.isBlank()) {
+            text = s;
+        } else if (args.get("config") instanceof Map<?, ?> m) {
+            doc = m;
+        }
+        if (text == null && doc == null) {
+            return done(AdminResponse.message(400, "expected a declarative configuration"));
+        }
+        if (text != null && isTrue(req.queryArg("check_hash")) && DeclarativeConfig.md5(text).equals(store.hash())) {
+            return done(AdminResponse.empty(304));
+        }
+        String source = text;
+        Object object = doc;
+        long now = now();
+        boolean flatten = isTrue(req.queryArg("flatten_errors"));
+        // Parsing a large file is real work: it runs on the config writer thread, never on the event loop.
+        return ctx.writer().<DeclarativeConfig.Result>submit(cur -> {
+            DeclarativeConfig.Result r = source != null
+                    ? DeclarativeConfig.parse(source, DeclarativeConfig.Syntax.AUTO, cur.version() + 1, now)
+                    : DeclarativeConfig.fromDocument(object, cur.version() + 1, now);
+            store.stage(r.hash());
+            return new ConfigWriter.Result<>(r.entities(), r);
+        }).handle((r, err) -> {
+            if (err == null) {
+                return AdminResponse.json(201, flattened(r.entities()));
+            }
+            Throwable t = err instanceof java.util.concurrent.CompletionException && err.getCause() != null ? err.getCause() : err;
+            if (flatten && t instanceof EntityException e && e.code() == EntityException.INVALID_DECLARATIVE_CONFIGURATION) {
+                Map<String, Object> out = e.toJsonMap();
+                out.put("flattened_errors", e.flattenedErrors());
+                return AdminResponse.json(400, out);
+            }
+            throw err instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(t);
+        });
+    }
+
+    /** {@code POST /config}'s answer: every entity by type, then by id. */
+    private static Map<String, Object> flattened(EntitySet set) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("services", byId(SERVICES, set));
+        out.put("routes", byId(ROUTES, set));
+        return out;
+    }
+
+    private static <T> Map<String, Object> byId(EntityType<T> type, EntitySet set) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (T e : type.ordered(set)) {
+            m.put(type.id(e).toString(), type.encode(e));
+        }
+        return m;
+    }
+
+    private static boolean isTrue(String v) {
+        return v != null && (v.equals("1") || v.equalsIgnoreCase("true") || v.equalsIgnoreCase("on") || v.equalsIgnoreCase("yes"));
+    }
+
+    /** The DB-less store, or null when the node has a database. */
+    private DeclarativeConfigStore dbless() {
+        return ctx.writer().store() instanceof DeclarativeConfigStore d ? d : null;
+    }
+
+    /** Kong's DB-less refusal of a write (405, code 12). */
+    private static CompletableFuture<AdminResponse> refused(String operation, EntityType<?> type) {
+        return CompletableFuture.failedFuture(EntityException.operationUnsupported(operation, type.name()));
     }
 
     // ------------------------------------------------------------------ helpers

@@ -133,8 +133,9 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         if (queryArgs > BodyArgs.MAX_ARGS) {
             return CompletableFuture.completedFuture(AdminResponse.message(400, "Too many arguments"));
         }
-        BodyArgs.Decoded body = method.equals("POST") || method.equals("PUT") || method.equals("PATCH")
-                ? BodyArgs.decode(req) : new BodyArgs.Decoded(new LinkedHashMap<>(), false);
+        boolean hasBody = method.equals("POST") || method.equals("PUT") || method.equals("PATCH");
+        BodyArgs.Decoded body = !hasBody ? new BodyArgs.Decoded(new LinkedHashMap<>(), false)
+                : m.endpoint().template().equals("/config") ? BodyArgs.decodeConfig(req) : BodyArgs.decode(req);
         AdminRequest ar = new AdminRequest(method, segments, qs.parameters(), body.args(),
                 req.headers().get(HttpHeaderNames.ORIGIN), req.headers().get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS));
         return m.endpoint().handler().handle(ar, m.params(), body);

@@ -25,8 +25,14 @@ import org.kongjava.config.schema.FormArgs;
 final class BodyArgs {
     static final int MAX_ARGS = 1000;
 
-    /** A decoded body: JSON-typed values, or strings that still need coercion (forms). */
-    record Decoded(Map<String, Object> args, boolean fromForm) {
+    /**
+     * A decoded body: JSON-typed values, or strings that still need coercion (forms). {@code raw} is the body
+     * as text when it was neither JSON nor a form ({@code POST /config} with YAML), else null.
+     */
+    record Decoded(Map<String, Object> args, boolean fromForm, String raw) {
+        Decoded(Map<String, Object> args, boolean fromForm) {
+            this(args, fromForm, null);
+        }
     }
 
     private BodyArgs() {
@@ -56,6 +62,23 @@ final class BodyArgs {
                 throw new AdminException(AdminResponse.empty(415));
             }
         };
+    }
+
+    /**
+     * {@code POST /config}: JSON and forms as usual; any other body (YAML with {@code application/yaml},
+     * {@code text/yaml}, or no type at all) is kept as raw text for the declarative parser.
+     */
+    static Decoded decodeConfig(FullHttpRequest req) {
+        List<String> types = req.headers().getAll(HttpHeaderNames.CONTENT_TYPE);
+        if (types.size() > 1) {
+            throw new AdminException(AdminResponse.message(400, "Multiple Content-Type headers not allowed"));
+        }
+        String mime = types.isEmpty() ? "" : types.get(0).split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (mime.equals("application/json") || mime.equals("application/x-www-form-urlencoded")
+                || mime.equals("multipart/form-data")) {
+            return decode(req);
+        }
+        return new Decoded(new LinkedHashMap<>(), false, req.content().toString(StandardCharsets.UTF_8));
     }
 
     @SuppressWarnings("unchecked")

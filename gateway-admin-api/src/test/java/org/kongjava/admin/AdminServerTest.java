@@ -176,9 +176,9 @@ class AdminServerTest {
 
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
         assertEquals(List.of("/", "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
-                "/certificates/{certificates}/snis/{snis}", "/endpoints", "/routes", "/routes/{routes}", "/routes/{routes}/service",
-                "/services", "/services/{services}", "/services/{services}/client_certificate", "/services/{services}/routes",
-                "/services/{services}/routes/{routes}",
+                "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/routes", "/routes/{routes}",
+                "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate",
+                "/services/{services}/routes", "/services/{services}/routes/{routes}",
                 "/snis", "/snis/{snis}", "/snis/{snis}/certificate", "/status"),
                 endpoints.get("data"));
     }

@@ -8,7 +8,7 @@ import java.util.List;
  * {@code -c/--conf}, {@code -p/--prefix}, {@code -w/--wait}, {@code -t/--timeout}, {@code --v}, {@code --vv}.
  */
 record CliArgs(String command, String conf, String prefix, boolean daemon, int waitSeconds, int timeoutSeconds,
-               boolean help, String logLevel, List<String> positional) {
+               boolean help, String logLevel, List<String> positional, boolean yes) {
 
     static CliArgs parse(String[] argv) {
         String command = null;
@@ -19,6 +19,7 @@ record CliArgs(String command, String conf, String prefix, boolean daemon, int w
         int wait = 0;
         int timeout = 10;
         String level = null;
+        boolean yes = false;
         List<String> positional = new ArrayList<>();
         for (int i = 0; i < argv.length; i++) {
             String a = argv[i];
@@ -28,6 +29,7 @@ record CliArgs(String command, String conf, String prefix, boolean daemon, int w
                 case "-w", "--wait" -> wait = seconds(value(argv, ++i, a), a, 0);
                 case "-t", "--timeout" -> timeout = seconds(value(argv, ++i, a), a, 1);
                 case "--daemon" -> daemon = true;
+                case "-y", "--yes" -> yes = true;
                 case "--v" -> level = "info";
                 case "--vv" -> level = "debug";
                 case "-h", "--help" -> help = true;
@@ -46,7 +48,7 @@ record CliArgs(String command, String conf, String prefix, boolean daemon, int w
                 }
             }
         }
-        return new CliArgs(command, conf, prefix, daemon, wait, timeout, help, level, List.copyOf(positional));
+        return new CliArgs(command, conf, prefix, daemon, wait, timeout, help, level, List.copyOf(positional), yes);
     }
 
     private static String value(String[] argv, int i, String flag) {

@@ -21,7 +21,7 @@ import org.kongjava.config.conf.KongConf;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.config.store.ConfigStore;
-import org.kongjava.config.store.MemoryConfigStore;
+import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.metrics.ServerCounters;
@@ -60,7 +60,7 @@ final class GatewayServer {
     }
 
     /** Listener entries this release serves; throws naming the key and flag for a user-set unsupported flag. */
-    static List<ListenSpec> servedListeners(KongConf conf, String key) {
+    static List<ListenSpec> servedListeners(KongConf conf, String key, boolean logSkipped) {
         List<ListenSpec> served = new ArrayList<>();
         for (ListenSpec s : conf.listeners(key)) {
             String flag = unsupportedFlag(s);
@@ -69,7 +69,7 @@ final class GatewayServer {
             } else if (!conf.isDefault(key)) {
                 throw new IllegalArgumentException(key + ": flag '" + flag + "' on " + s.address()
                         + " is not supported yet (remove it from " + key + ")");
-            } else {
+            } else if (logSkipped) {
                 LoggerFactory.getLogger(GatewayServer.class).info(
                         "{} default entry {} not started: flag '{}' is not supported yet", key, s.address(), flag);
             }
@@ -88,8 +88,8 @@ final class GatewayServer {
 
     /** Checks what start-up would refuse, without binding anything (used by {@code check} too). */
     static void validateForStart(KongConf conf) {
-        servedListeners(conf, "proxy_listen");
-        servedListeners(conf, "admin_listen");
+        servedListeners(conf, "proxy_listen", false);
+        servedListeners(conf, "admin_listen", false);
         if (!conf.listeners("stream_listen").isEmpty()) {
             throw new IllegalArgumentException("stream_listen: stream proxying is not supported yet (set stream_listen = off)");
         }
@@ -100,20 +100,26 @@ final class GatewayServer {
         reportKeys();
         String nodeId = nodeId();
         loops = new EventLoops(EventLoops.workerCountFrom(conf.string("nginx_worker_processes")));
-        store = new MemoryConfigStore();
+        store = ConfigStores.open(conf, prefix.root());
         SnapshotCompiler compiler = new SnapshotCompiler();
-        SnapshotHolder holder = new SnapshotHolder(compiler.compile(store.load()));
+        long loadStart = System.nanoTime();
+        var loaded = store.load();
+        SnapshotHolder holder = new SnapshotHolder(compiler.compile(loaded));
+        log.info("configuration loaded ({} services, {} routes, database = {}) in {} ms", loaded.services().size(),
+                loaded.routes().size(), conf.string("database"), (System.nanoTime() - loadStart) / 1_000_000);
         writer = new ConfigWriter(holder, compiler, store);
+        // Changes written by other nodes (or by `config db_import`) go through the same compile-and-publish path.
+        store.onExternalChange(writer::adopt);
         listeners = new ListenerManager(loops);
 
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
-        for (ListenSpec s : servedListeners(conf, "proxy_listen")) {
+        for (ListenSpec s : servedListeners(conf, "proxy_listen", true)) {
             listeners.bind(s, proxy);
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
                 HeaderSettings.expandTokens(conf.list("headers"))));
-        for (ListenSpec s : servedListeners(conf, "admin_listen")) {
+        for (ListenSpec s : servedListeners(conf, "admin_listen", true)) {
             listeners.bind(s, admin);
         }
         writeListenersFile();

@@ -45,13 +45,30 @@ public final class KongJavaMain {
             "check", """
                     Usage: kong-java check [FILE]
                     Validates a configuration file (default /etc/kong/kong.conf) and the KONG_* environment.""",
+            "migrations", """
+                    Usage: kong-java migrations COMMAND [-c CONF] [-p PREFIX] [--yes]
+                    Manages the database schema (database = embedded or postgres):
+                      bootstrap   create the schema on an empty database
+                      up          run new migrations
+                      finish      finish pending migrations (after every node runs the new release)
+                      list        show executed, pending and new migrations (exit 3: not bootstrapped,
+                                  4: pending, 5: new migrations)
+                      reset       drop everything kong-java stored (needs --yes)
+                    The embedded database migrates itself on start.""",
+            "config", """
+                    Usage: kong-java config COMMAND FILE [-c CONF] [-p PREFIX]
+                    Declarative configuration (Kong's kong.yml, _format_version 1.1, 2.1 or 3.0):
+                      parse FILE       validate FILE; lists entity types skipped as not supported yet
+                      db_import FILE   add FILE's entities to the configured store (upserts by id)
+                      db_export [FILE] write the stored configuration as YAML (default ./kong.yml; never overwrites)
+                    With database = off the store is the configuration the node last applied (in the prefix).""",
             "version", """
                     Usage: kong-java version
                     Prints the kong-java version and the Kong version it is compatible with.""");
 
     private static final String MAIN_USAGE = """
             Usage: kong-java COMMAND [OPTIONS]
-            Commands: start, stop, quit, health, check, version
+            Commands: start, stop, quit, health, check, migrations, config, version
             Run `kong-java COMMAND --help` for a command's options.""";
 
     private KongJavaMain() {
@@ -91,6 +108,13 @@ public final class KongJavaMain {
                 case "quit" -> stop(args, out, true);
                 case "health" -> health(args, out);
                 case "check" -> check(args, out, err);
+                case "migrations", "config" -> {
+                    KongConf conf = loadConf(args);
+                    Path prefix = Path.of(conf.string("prefix")).toAbsolutePath().normalize();
+                    yield args.command().equals("config")
+                            ? StoreCommands.config(conf, prefix, args.positional(), out, err)
+                            : StoreCommands.migrations(conf, prefix, args.positional(), args.yes(), out, err);
+                }
                 default -> {
                     out.println("kong-java " + version() + " (Kong " + GatewayServer.KONG_VERSION + " compatible)");
                     yield 0;
@@ -101,8 +125,16 @@ public final class KongJavaMain {
                 err.println("Error: " + p);
             }
             return 1;
-        } catch (IllegalArgumentException | IOException | IllegalStateException e) {
-            err.println("Error: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("Error: interrupted");
+            return 1;
+        } catch (Exception e) {
+            // Expected failures carry a message for the operator; anything else names its type too.
+            boolean expected = e instanceof IllegalArgumentException || e instanceof IOException
+                    || e instanceof IllegalStateException;
+            err.println("Error: " + (expected || e.getMessage() == null ? String.valueOf(e.getMessage()) : e.getMessage())
+                    + (expected ? "" : " (" + e.getClass().getSimpleName() + ")"));
             return 1;
         }
     }

@@ -252,7 +252,7 @@ public final class KongConfLoader {
             case ENUM -> {
                 if (key.equals("database") && v.equals("cassandra")) {
                     problems.add("database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4;"
-                            + " expected postgres or off)");
+                            + " expected embedded, postgres or off)");
                 } else if (!ck.allowed().contains(v)) {
                     problems.add(key + " has an invalid value: '" + v + "' (" + String.join(", ", ck.allowed()) + ")");
                 }

@@ -81,8 +81,21 @@ final class KongSchema {
             implemented("nginx_proxy_real_ip_header", STRING, "X-Real-IP"),
             implemented("real_ip_recursive", NGX_BOOLEAN, "off").aliasOf("nginx_proxy_real_ip_recursive"),
             implemented("nginx_proxy_real_ip_recursive", NGX_BOOLEAN, "off"),
-            implemented("database", ENUM, "postgres").allowing("postgres", "cassandra", "off").mandatory(),
+            // kong-java's default is its embedded store (Kong's is postgres): a single node needs no server.
+            implemented("database", ENUM, "embedded").allowing("embedded", "postgres", "cassandra", "off").mandatory(),
             implemented("declarative_config", STRING, null),
+            implemented("declarative_config_string", STRING, null),
+            implemented("db_update_frequency", NUMBER, "5").range(1, 86400).mandatory(),
+            implemented("pg_host", STRING, "127.0.0.1").mandatory(),
+            implemented("pg_port", NUMBER, "5432").range(1, 65535).mandatory(),
+            implemented("pg_user", STRING, "kong").mandatory(),
+            implemented("pg_password", STRING, null),
+            implemented("pg_database", STRING, "kong").mandatory(),
+            implemented("pg_schema", STRING, null),
+            implemented("pg_ssl", BOOLEAN, "off"),
+            implemented("pg_ssl_verify", BOOLEAN, "off"),
+            implemented("pg_timeout", NUMBER, "5000").range(1, Integer.MAX_VALUE).mandatory(),
+            implemented("pg_max_concurrent_queries", NUMBER, "0").range(0, Integer.MAX_VALUE).mandatory(),
             // nginx directive injections mapped to gateway settings. A null default means "nginx's default".
             implemented("nginx_http_client_max_body_size", SIZE, "0"),
             implemented("nginx_proxy_client_max_body_size", SIZE, null),
@@ -155,11 +168,9 @@ final class KongSchema {
             db_cache_ttl = 0
             db_cache_warmup_entities = services
             db_resurrect_ttl = 30
-            db_update_frequency = 5
             db_update_propagation = 0
             debug_ssl_cert = NONE
             debug_ssl_cert_key = NONE
-            declarative_config_string = NONE
             dedicated_config_processing = on
             dns_cache_size = 10000
             dns_error_ttl = 1
@@ -221,13 +232,8 @@ final class KongSchema {
             opentelemetry_tracing = off
             opentelemetry_tracing_sampling_rate = 0.01
             pg_backlog = NONE
-            pg_database = kong
-            pg_host = 127.0.0.1
             pg_keepalive_timeout = NONE
-            pg_max_concurrent_queries = 0
-            pg_password = NONE
             pg_pool_size = NONE
-            pg_port = 5432
             pg_ro_backlog = NONE
             pg_ro_database = NONE
             pg_ro_host = NONE
@@ -242,12 +248,7 @@ final class KongSchema {
             pg_ro_ssl_verify = NONE
             pg_ro_timeout = NONE
             pg_ro_user = NONE
-            pg_schema = NONE
             pg_semaphore_timeout = 60000
-            pg_ssl = off
-            pg_ssl_verify = off
-            pg_timeout = 5000
-            pg_user = kong
             plugins = bundled
             pluginserver_names = NONE
             privileged_worker = NONE

@@ -26,10 +26,12 @@ public class EntityException extends IllegalArgumentException {
     public static final int INVALID_OPTIONS = 11;
     public static final int OPERATION_UNSUPPORTED = 12;
     public static final int FOREIGN_KEYS_UNRESOLVED = 13;
+    public static final int INVALID_DECLARATIVE_CONFIGURATION = 14;
 
     private final int code;
     private final String errorName;
     private final Map<String, Object> fields;
+    private transient List<Map<String, Object>> flattenedErrors = List.of();
 
     EntityException(int code, String errorName, String message, Map<String, Object> fields) {
         super(message);
@@ -120,6 +122,45 @@ public class EntityException extends IllegalArgumentException {
     public static EntityException notFoundByField(Map<String, Object> filter) {
         return new EntityException(NOT_FOUND, "not found",
                 "could not find the entity with '" + LuaPretty.inline(filter) + "'", new LinkedHashMap<>(filter));
+    }
+
+    /**
+     * A write refused in DB-less mode (code 12, HTTP 405): {@code cannot create 'routes' entities when not
+     * using a database}; {@code operation} is {@code create}, {@code update}, {@code create or update} or {@code remove}.
+     */
+    public static EntityException operationUnsupported(String operation, String entities) {
+        return new EntityException(OPERATION_UNSUPPORTED, "operation unsupported",
+                "cannot " + operation + " '" + entities + "' entities when not using a database", null);
+    }
+
+    /** A database failure (code 8, HTTP 500); the message is for the log, never for the client. */
+    public static EntityException databaseError(String message) {
+        return new EntityException(DATABASE_ERROR, "database error", message, null);
+    }
+
+    /**
+     * A declarative configuration that does not parse or validate (code 14): {@code fields} is the error
+     * tree (entity type → list by position or map by endpoint key → field errors).
+     */
+    public static EntityException invalidDeclarative(Map<String, Object> fields) {
+        return invalidDeclarative(fields, List.of());
+    }
+
+    /**
+     * As {@link #invalidDeclarative(Map)}, with Kong's {@code flattened_errors} items (one per entity with schema
+     * errors: {@code entity_type}, {@code entity_name}, {@code entity_id}, {@code entity_tags}, {@code entity},
+     * {@code errors}), which {@code POST /config?flatten_errors=1} adds to the body.
+     */
+    public static EntityException invalidDeclarative(Map<String, Object> fields, List<Map<String, Object>> flattened) {
+        EntityException e = new EntityException(INVALID_DECLARATIVE_CONFIGURATION, "invalid declarative configuration",
+                "declarative config is invalid: " + LuaPretty.inline(fields), fields);
+        e.flattenedErrors = List.copyOf(flattened);
+        return e;
+    }
+
+    /** Kong's {@code flattened_errors} for a declarative configuration error; empty for other kinds. */
+    public List<Map<String, Object>> flattenedErrors() {
+        return flattenedErrors;
     }
 
     /** {@code 'x' is not a valid offset: bad base64 encoding} (code 7). */

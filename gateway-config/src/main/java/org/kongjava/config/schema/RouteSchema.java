@@ -230,6 +230,11 @@ public final class RouteSchema extends EntityType<Route> {
     }
 
     @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Route> all) {
+        return new EntitySet(set.version(), set.services(), all);
+    }
+
+    @Override
     Route toRecord(Map<String, Object> d) {
         Map<String, List<String>> headers = null;
         Map<String, Object> h = EntitySchema.stringMap(d.get("headers"));

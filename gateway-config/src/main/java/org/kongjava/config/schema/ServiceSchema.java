@@ -144,6 +144,11 @@ public final class ServiceSchema extends EntityType<Service> {
     }
 
     @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Service> all) {
+        return new EntitySet(set.version(), all, set.routes());
+    }
+
+    @Override
     void checkReferences(EntitySet set, Service s) {
         if (s.clientCertificate() != null && !set.certificates().containsKey(s.clientCertificate())) {
             throw EntityException.foreignKeyViolation("client_certificate", idRef(s.clientCertificate()), "certificates");

@@ -20,6 +20,14 @@ public interface ConfigStore extends AutoCloseable {
     default void onExternalChange(Consumer<EntitySet> listener) {
     }
 
+    /**
+     * Whether the last contact with the database worked ({@code database.reachable} in {@code GET /status});
+     * stores without a server are always reachable.
+     */
+    default boolean reachable() {
+        return true;
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -31,7 +31,7 @@ class KongConfLoaderTest {
     Path dir;
 
     private static Path fixture() throws URISyntaxException {
-        return Path.of(KongConfLoaderTest.class.getResource("/kong/kong.conf.default").toURI());
+        return org.kongjava.config.KongFixtures.file("kong.conf.default");
     }
 
     private Path file(String text) throws IOException {
@@ -82,7 +82,7 @@ class KongConfLoaderTest {
         assertFalse(c.bool("real_ip_recursive"));
         assertFalse(c.bool("allow_debug_header"));
         assertEquals("text/plain", c.string("error_default_type"));
-        assertEquals("postgres", c.string("database"));
+        assertEquals("embedded", c.string("database"));
         assertNull(c.string("declarative_config"));
         assertNull(c.string("node_id"));
         assertEquals(512, c.integer("upstream_keepalive_pool_size"));
@@ -136,7 +136,8 @@ class KongConfLoaderTest {
         }
         KongConf all = load(uncommented.toString());
         assertEquals(List.of(), all.unknownKeys());
-        assertTrue(all.notImplemented().contains("pg_host"), all.notImplemented().toString());
+        assertTrue(all.notImplemented().contains("pg_ro_host"), all.notImplemented().toString());
+        assertFalse(all.notImplemented().contains("pg_host"));
         assertFalse(all.notImplemented().contains("proxy_listen"));
         assertEquals(c.listeners("proxy_listen"), all.listeners("proxy_listen"));
         assertEquals(c.httpLimits(), all.httpLimits());
@@ -197,7 +198,7 @@ class KongConfLoaderTest {
                 "KONG_PG_PASSWORD", "test#123", "KONG_", "x", "PATH", "/bin"), Map.of());
         assertEquals("notice", c.string("log_level"));
         assertEquals("test#123", c.string("pg_password"));
-        assertEquals(List.of("pg_password"), c.notImplemented());
+        assertEquals(List.of(), c.notImplemented()); // pg_* are implemented (the PostgreSQL store)
         assertEquals(List.of(), c.unknownKeys());
     }
 
@@ -255,8 +256,8 @@ class KongConfLoaderTest {
             "upstream_keepalive_max_requests = -1 | upstream_keepalive_max_requests must be 0 or greater, got '-1'",
             "log_level = verbose | log_level has an invalid value: 'verbose' (debug, info, notice, warn, error, crit, alert, emerg)",
             "error_default_type = text/csv | error_default_type has an invalid value: 'text/csv' (application/json, application/xml, text/html, text/plain)",
-            "database = mysql | database has an invalid value: 'mysql' (postgres, cassandra, off)",
-            "database = cassandra | database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4; expected postgres or off)",
+            "database = mysql | database has an invalid value: 'mysql' (embedded, postgres, cassandra, off)",
+            "database = cassandra | database: 'cassandra' is not supported (Kong dropped Cassandra in 3.4; expected embedded, postgres or off)",
             "node_id = foobar | node_id must be a valid UUID, got 'foobar' (expected e.g. 8b7de2ba-0477-4667-a811-8bca46073ca9)",
             "port_maps = src:dst | port_maps: invalid port mapping 'src:dst' (expected <host port>:<kong port>, each 1-65535, e.g. 80:8000)",
             "headers_upstream = X-Foo | headers_upstream: invalid entry 'X-Foo' (expected off or X-Kong-Request-Id)",
@@ -346,7 +347,7 @@ class KongConfLoaderTest {
         KongConf c = KongConfLoader.load(f, Map.of("KONG_PG_USER", "u", "KONG_TOTALLY_UNKNOWN", "1",
                 "KONG_NGINX_EVENTS_WORKER_CONNECTIONS", "512", "KONG_NGINX_PROXY_KEEPALIVE_TIMEOUT", "5s 4s"),
                 Map.of());
-        assertEquals(List.of("anonymous_reports", "pg_host", "pg_user", "pluginserver_names"), c.notImplemented());
+        assertEquals(List.of("anonymous_reports", "pluginserver_names"), c.notImplemented());
         assertEquals(List.of("nginx_debug_foo", "proxy_lisen", "totally_unknown"), c.unknownKeys());
         assertEquals(Map.of("nginx_http_charset", "latin1", "nginx_proxy_proxy_ssl_verify", "on",
                 "nginx_http_client_body_timeout", "5s", "nginx_events_worker_connections", "512",

@@ -61,9 +61,13 @@ public final class ListenerManager implements AutoCloseable {
     }
 
     private Channel bindOne(ListenSpec spec, PipelineFactory factory) {
+        InetSocketAddress address = new InetSocketAddress(spec.host(), spec.port()); // resolved at start-up, not on a loop
+        if (address.isUnresolved()) {
+            throw new BindFailedException(spec, new IllegalArgumentException("cannot resolve host '" + spec.host() + "'"));
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channel(loops.serverChannelType())
+                .channelFactory(loops.serverChannelFactory(address.getAddress()))
                 .option(ChannelOption.SO_BACKLOG, spec.backlog() > 0 ? spec.backlog() : DEFAULT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -82,12 +86,12 @@ public final class ListenerManager implements AutoCloseable {
             if (spec.deferred()) {
                 b.option(EpollChannelOption.TCP_DEFER_ACCEPT, 1);
             }
-            if (spec.ipv6only() != null) {
-                b.option(IPV6_V6ONLY, spec.ipv6only() ? 1 : 0); // before bind(), like nginx's ipv6only=
+            if (address.getAddress() instanceof java.net.Inet6Address) {
+                // nginx's default is ipv6only=on, so [::]:8000 and 0.0.0.0:8000 can both be listed.
+                b.option(IPV6_V6ONLY, spec.ipv6only() == null || spec.ipv6only() ? 1 : 0);
             }
         }
         applyKeepalive(b, spec.soKeepalive());
-        InetSocketAddress address = new InetSocketAddress(spec.host(), spec.port());
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
             throw new BindFailedException(spec, f.cause());

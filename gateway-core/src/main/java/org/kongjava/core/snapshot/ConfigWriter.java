@@ -1,10 +1,15 @@
 package org.kongjava.core.snapshot;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.store.ConcurrentChangeException;
 import org.kongjava.config.store.ConfigStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,9 +20,18 @@ import org.slf4j.LoggerFactory;
  * total order of versions and needs no locks; event loops never wait for it.
  * <p>
  * The compile step runs before the store commit, so a change the data plane cannot use is never stored.
+ * Mutations queued while a commit runs are applied together, compiled once and committed in one
+ * transaction ("group commit"); each caller is answered after the publish that contains its change.
+ * <p>
+ * When the store reports that another node changed the configuration first
+ * ({@link ConcurrentChangeException}), the writer adopts the stored configuration and applies the
+ * queued changes again on top of it.
  */
 public final class ConfigWriter implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ConfigWriter.class);
+    /** Most mutations in one group commit: bounds the work lost to one failing commit. */
+    private static final int MAX_BATCH = 512;
+    private static final int MAX_CONFLICT_RETRIES = 5;
 
     /** A change to the configuration, applied on the writer thread. */
     @FunctionalInterface
@@ -39,10 +53,31 @@ public final class ConfigWriter implements AutoCloseable {
         }
     }
 
+    private record Task<T>(Mutation<T> mutation, CompletableFuture<T> done) {
+        /** Applies the mutation; a refusal completes the caller at once and leaves {@code current} as it was. */
+        EntitySet apply(EntitySet current, List<Runnable> onSuccess) {
+            Result<T> r;
+            try {
+                r = mutation.apply(current);
+            } catch (Throwable t) {
+                if (!(t instanceof Exception) || t instanceof RuntimeException && !isExpected(t)) {
+                    log.error("configuration change failed", t);
+                }
+                done.completeExceptionally(t);
+                return current;
+            }
+            T value = r.value();
+            onSuccess.add(() -> done.complete(value));
+            return r.next() != null ? r.next() : current;
+        }
+    }
+
     private final SnapshotHolder holder;
     private final SnapshotCompiler compiler;
     private final ConfigStore store;
     private final ExecutorService thread;
+    private final ConcurrentLinkedQueue<Task<?>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
     public ConfigWriter(SnapshotHolder holder, SnapshotCompiler compiler, ConfigStore store) {
         this.holder = holder;
@@ -55,11 +90,36 @@ public final class ConfigWriter implements AutoCloseable {
         });
     }
 
+    /** The store every change is committed to (e.g. to ask whether it is reachable, or DB-less). */
+    public ConfigStore store() {
+        return store;
+    }
+
     /** Queues a change; the future completes after the new snapshot is live (read-your-writes). */
     public <T> CompletableFuture<T> submit(Mutation<T> mutation) {
         CompletableFuture<T> done = new CompletableFuture<>();
+        queue.add(new Task<>(mutation, done));
+        scheduleDrain(done);
+        return done;
+    }
+
+    /**
+     * Publishes a configuration that is already stored (written by another node and read by the store's
+     * watcher), unless the live one is as new or newer. Nothing is committed.
+     *
+     * @return completes with true when it was published
+     */
+    public CompletableFuture<Boolean> adopt(EntitySet stored) {
+        CompletableFuture<Boolean> done = new CompletableFuture<>();
         try {
-            thread.execute(() -> run(mutation, done));
+            thread.execute(() -> {
+                try {
+                    done.complete(adoptNow(stored));
+                } catch (Throwable t) {
+                    log.error("cannot apply the stored configuration (revision {}): {}", stored.version(), t.toString());
+                    done.completeExceptionally(t);
+                }
+            });
         } catch (RuntimeException rejected) {
             done.completeExceptionally(rejected);
         }
@@ -88,21 +148,119 @@ public final class ConfigWriter implements AutoCloseable {
         return done;
     }
 
-    private <T> void run(Mutation<T> mutation, CompletableFuture<T> done) {
-        try {
+    private boolean adoptNow(EntitySet stored) {
+        if (stored.version() <= holder.current().entities().version()) {
+            return false;
+        }
+        holder.publish(compiler.compile(stored));
+        return true;
+    }
+
+    private void scheduleDrain(CompletableFuture<?> done) {
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                thread.execute(this::drain);
+            } catch (RuntimeException rejected) {
+                drainScheduled.set(false);
+                Task<?> t;
+                while ((t = queue.poll()) != null) {
+                    t.done().completeExceptionally(rejected);
+                }
+                done.completeExceptionally(rejected);
+            }
+        }
+    }
+
+    private void drain() {
+        drainScheduled.set(false);
+        List<Task<?>> batch = new ArrayList<>();
+        Task<?> t;
+        while (batch.size() < MAX_BATCH && (t = queue.poll()) != null) {
+            batch.add(t);
+        }
+        if (!queue.isEmpty()) {
+            scheduleDrain(new CompletableFuture<>());
+        }
+        if (!batch.isEmpty()) {
+            try {
+                runBatch(batch);
+            } catch (Throwable unexpected) {
+                // Never leave a caller waiting: whatever went wrong, every change of the batch is answered.
+                log.error("configuration writer failed", unexpected);
+                failAll(batch, unexpected);
+            }
+        }
+    }
+
+    private void runBatch(List<Task<?>> batch) {
+        for (int attempt = 0; ; attempt++) {
             EntitySet current = holder.current().entities();
-            Result<T> r = mutation.apply(current);
-            if (r.next() != null && r.next() != current) {
-                RoutingSnapshot next = compiler.compile(r.next());
-                store.commit(current, r.next());
-                holder.publish(next);
+            List<Runnable> answers = new ArrayList<>();
+            EntitySet next = current;
+            RoutingSnapshot compiled = null;
+            try {
+                for (Task<?> task : batch) {
+                    next = task.apply(next, answers);
+                }
+                if (next != current) {
+                    compiled = compiler.compile(next);
+                }
+            } catch (RuntimeException compileFailure) {
+                if (batch.size() > 1) {
+                    // Some change in the batch cannot be compiled: find out which by going one at a time.
+                    for (Task<?> task : batch) {
+                        runBatch(List.of(task));
+                    }
+                    return;
+                }
+                failAll(batch, compileFailure);
+                return;
             }
-            done.complete(r.value());
-        } catch (Throwable t) {
-            if (!(t instanceof Exception) || t instanceof RuntimeException && !isExpected(t)) {
-                log.error("configuration change failed", t);
+            if (compiled == null) {
+                answers.forEach(Runnable::run);
+                return;
             }
-            done.completeExceptionally(t);
+            try {
+                store.commit(current, next);
+            } catch (ConcurrentChangeException conflict) {
+                try {
+                    adoptNow(conflict.current());
+                } catch (RuntimeException uncompilable) {
+                    // The stored configuration (written by another node) cannot be compiled here: keep serving
+                    // the last good snapshot and refuse changes until it is fixed.
+                    log.error("cannot apply the stored configuration (revision {}): {}", conflict.current().version(),
+                            uncompilable.toString());
+                    failAll(batch, conflict);
+                    return;
+                }
+                if (attempt < MAX_CONFLICT_RETRIES) {
+                    log.info("configuration changed elsewhere (revision {}); applying {} change(s) again on top of it",
+                            conflict.current().version(), batch.size());
+                    batch = pending(batch);
+                    continue;
+                }
+                log.warn("giving up after {} conflicting writes", attempt + 1);
+                failAll(batch, conflict);
+                return;
+            } catch (Throwable commitFailure) {
+                log.error("cannot store the configuration: {}", commitFailure.toString());
+                failAll(batch, commitFailure);
+                return;
+            }
+            holder.publish(compiled);
+            answers.forEach(Runnable::run);
+            return;
+        }
+    }
+
+    /** The tasks not already answered (a refused mutation was answered when it refused). */
+    private static List<Task<?>> pending(List<Task<?>> batch) {
+        return batch.stream().filter(x -> !x.done().isDone()).toList();
+    }
+
+    private static void failAll(List<Task<?>> batch, Throwable t) {
+        for (Task<?> task : batch) {
+            task.done().completeExceptionally(t);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.kongjava.core.transport;
 
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -10,10 +11,14 @@ import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.SocketProtocolFamily;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.EventExecutor;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.nio.channels.spi.SelectorProvider;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,6 +80,18 @@ public final class EventLoops implements AutoCloseable {
 
     public Class<? extends ServerChannel> serverChannelType() {
         return epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+    }
+
+    /**
+     * Server channels of the address's own family, so {@code 0.0.0.0} listens on IPv4 only (as nginx
+     * does) instead of on a dual-stack {@code [::]} socket.
+     */
+    public ChannelFactory<ServerChannel> serverChannelFactory(InetAddress bindAddress) {
+        SocketProtocolFamily family = bindAddress instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
+        if (epoll) {
+            return () -> new EpollServerSocketChannel(family);
+        }
+        return () -> new NioServerSocketChannel(SelectorProvider.provider(), family);
     }
 
     public Class<? extends SocketChannel> socketChannelType() {

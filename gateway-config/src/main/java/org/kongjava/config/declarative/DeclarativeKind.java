@@ -1,0 +1,58 @@
+package org.kongjava.config.declarative;
+
+import java.util.List;
+import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.RouteSchema;
+import org.kongjava.config.schema.ServiceSchema;
+
+/**
+ * How one entity type appears in a declarative file: its top-level key, the children that may be nested in
+ * it (and the foreign key nesting fills in), and its foreign keys that may be written as references.
+ * Adding an entity type to the declarative format is one entry in {@link #SUPPORTED}.
+ *
+ * @param key             top-level key and table name, e.g. {@code services}
+ * @param type            the schema used to validate and build the entity
+ * @param nested          children written inside this entity
+ * @param refs            foreign keys of this entity
+ * @param nestedNotYet    children Kong allows nested here whose type kong-java does not support yet
+ */
+record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, List<Ref> refs, List<String> nestedNotYet) {
+
+    /** Kong's singular name ({@code service}), used in {@code flattened_errors}. */
+    String singular() {
+        return key.substring(0, key.length() - 1);
+    }
+
+    /** A child kind nested under this one; {@code foreignKey} is the child's field pointing to the parent. */
+    record Nested(String childKey, String foreignKey) {
+    }
+
+    /** A foreign-key field and the kind it references. */
+    record Ref(String field, String parentKey) {
+    }
+
+    /** Supported kinds, parents before children (the order of loading and export). */
+    static final List<DeclarativeKind<?>> SUPPORTED = List.of(
+            new DeclarativeKind<>("services", ServiceSchema.INSTANCE,
+                    List.of(new Nested("routes", "service")), List.of(), List.of("plugins")),
+            new DeclarativeKind<>("routes", RouteSchema.INSTANCE,
+                    List.of(), List.of(new Ref("service", "services")), List.of("plugins")));
+
+    /**
+     * Entity keys Kong 3.x accepts that kong-java does not store yet: a file containing them loads, and the
+     * loader reports what it skipped. A type moves from here to {@link #SUPPORTED} when it is implemented.
+     */
+    static final List<String> NOT_YET_SUPPORTED = List.of("upstreams", "targets", "certificates", "snis",
+            "ca_certificates", "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
+            "acls", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "keyauth_credentials",
+            "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "workspaces", "parameters");
+
+    static DeclarativeKind<?> find(String key) {
+        for (DeclarativeKind<?> k : SUPPORTED) {
+            if (k.key().equals(key)) {
+                return k;
+            }
+        }
+        return null;
+    }
+}

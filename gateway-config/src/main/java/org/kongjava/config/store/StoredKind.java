@@ -1,0 +1,38 @@
+package org.kongjava.config.store;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.RouteSchema;
+import org.kongjava.config.schema.ServiceSchema;
+
+/**
+ * How one entity type is kept in a SQL store: one table per type with the id as primary key, the endpoint
+ * key as a UNIQUE column, each foreign key as a real column with its ON DELETE rule, and the entity's
+ * Kong JSON as a document column. Adding an entity type is one entry in {@link #ALL} plus a migration
+ * creating its table.
+ *
+ * @param type        the schema that encodes and restores the entity
+ * @param table       the table (Kong's collection name)
+ * @param foreignKeys foreign keys, each stored in column {@code <field>_id}
+ */
+record StoredKind<T>(EntityType<T> type, String table, List<ForeignKey> foreignKeys) {
+
+    /** A foreign key field (e.g. route {@code service}) referencing {@code parentTable}. */
+    record ForeignKey(String field, String parentTable) {
+        String column() {
+            return field + "_id";
+        }
+    }
+
+    /** Stored kinds, parents before children: loads and inserts go forward, deletes backward. */
+    static final List<StoredKind<?>> ALL = List.of(
+            new StoredKind<>(ServiceSchema.INSTANCE, "services", List.of()),
+            new StoredKind<>(RouteSchema.INSTANCE, "routes", List.of(new ForeignKey("service", "services"))));
+
+    Map<UUID, T> collection(EntitySet set) {
+        return type.collection(set);
+    }
+}
