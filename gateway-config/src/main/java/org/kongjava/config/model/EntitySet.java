@@ -56,6 +56,31 @@ public final class EntitySet {
         return snis;
     }
 
+    /** The same entities under another version (loaders, imports). */
+    public EntitySet withVersion(long newVersion) {
+        return new EntitySet(newVersion, services, routes, certificates, snis);
+    }
+
+    /** Every service replaced at once, same version (loaders build a set kind by kind). */
+    public EntitySet withAllServices(Map<UUID, Service> all) {
+        return new EntitySet(version, all, routes, certificates, snis);
+    }
+
+    /** Every route replaced at once, same version. */
+    public EntitySet withAllRoutes(Map<UUID, Route> all) {
+        return new EntitySet(version, services, all, certificates, snis);
+    }
+
+    /** Every certificate replaced at once, same version. */
+    public EntitySet withAllCertificates(Map<UUID, Certificate> all) {
+        return new EntitySet(version, services, routes, all, snis);
+    }
+
+    /** Every SNI replaced at once, same version. */
+    public EntitySet withAllSnis(Map<UUID, Sni> all) {
+        return new EntitySet(version, services, routes, certificates, all);
+    }
+
     public EntitySet withService(Service s) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.put(s.id(), s);

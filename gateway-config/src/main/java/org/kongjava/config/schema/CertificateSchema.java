@@ -38,6 +38,12 @@ public final class CertificateSchema extends EntityType<Certificate> {
     private final EntitySchema schema;
     private final Map<UUID, Expiry> expiry = new java.util.concurrent.ConcurrentHashMap<>();
 
+    /**
+     * For reloading documents the gateway wrote itself (SQL stores): they were checked when written, and
+     * {@link #fromStored} does not check complete documents again. Never use it for input from users.
+     */
+    public static final CertificateSchema STORED = new CertificateSchema(PemChecks.ALREADY_CHECKED);
+
     public CertificateSchema(PemChecks pem) {
         this.pem = Objects.requireNonNull(pem, "pem");
         this.schema = define(pem);
@@ -294,6 +300,11 @@ public final class CertificateSchema extends EntityType<Certificate> {
     @Override
     public List<String> tags(Certificate c) {
         return c.tags();
+    }
+
+    @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Certificate> all) {
+        return set.withAllCertificates(all);
     }
 
     @Override

@@ -25,4 +25,30 @@ public interface PemChecks {
 
     /** "Not After" of the first certificate in {@code pem}, in Unix seconds; null when it does not parse. */
     Long notAfter(String pem);
+
+    /**
+     * Accepts any text and knows no expiry: only for documents that were checked with real checks when they were
+     * written ({@link CertificateSchema#STORED}).
+     */
+    PemChecks ALREADY_CHECKED = new PemChecks() {
+        @Override
+        public String certificate(String pem) {
+            return null;
+        }
+
+        @Override
+        public String key(String pem) {
+            return null;
+        }
+
+        @Override
+        public List<String> pair(String cert, String key, String certAlt, String keyAlt) {
+            return List.of();
+        }
+
+        @Override
+        public Long notAfter(String pem) {
+            return null;
+        }
+    };
 }

@@ -145,7 +145,7 @@ public final class ServiceSchema extends EntityType<Service> {
 
     @Override
     public EntitySet withAll(EntitySet set, Map<UUID, Service> all) {
-        return new EntitySet(set.version(), all, set.routes());
+        return set.withAllServices(all);
     }
 
     @Override

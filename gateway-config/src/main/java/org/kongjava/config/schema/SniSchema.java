@@ -80,6 +80,11 @@ public final class SniSchema extends EntityType<Sni> {
     }
 
     @Override
+    public EntitySet withAll(EntitySet set, Map<UUID, Sni> all) {
+        return set.withAllSnis(all);
+    }
+
+    @Override
     EntitySet with(EntitySet set, Sni s) {
         return set.withSni(s);
     }

@@ -22,12 +22,12 @@ import org.kongjava.config.model.Sni;
  * The Certificate and SNI schemas over a stand-in {@link PemChecks} (real PEM parsing is gateway-tls's, tested there
  * and through the Admin API): "CERT rsa 1" is an RSA certificate whose key is "KEY rsa 1".
  */
-class CertificateSchemaTest {
+public class CertificateSchemaTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long NOW = 1_700_000_000L;
 
     /** cert "CERT type id [notAfter]", key "KEY type id": a pair matches when type and id agree. */
-    static final PemChecks FAKE = new PemChecks() {
+    public static final PemChecks FAKE = new PemChecks() {
         @Override
         public String certificate(String pem) {
             return pem.startsWith("CERT ") ? null : "invalid certificate: not a test certificate";
