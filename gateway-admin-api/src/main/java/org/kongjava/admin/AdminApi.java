@@ -367,7 +367,7 @@ final class AdminApi {
     }
 
     /** Kong's DB-less refusal of a write (405, code 12). */
-    private static CompletableFuture<AdminResponse> refused(String operation, EntityType<?> type) {
+    static CompletableFuture<AdminResponse> refused(String operation, EntityType<?> type) {
         return CompletableFuture.failedFuture(EntityException.operationUnsupported(operation, type.name()));
     }
 

@@ -50,14 +50,32 @@ final class CertificateEndpoints {
     }
 
     void register(AdminRoutes routes) {
-        routes.add("/certificates", COLLECTION, (req, p, b) -> certificates(req, b))
-                .add("/certificates/{certificates}", ENTITY, (req, p, b) -> certificate(req, p.get(0), b))
-                .add("/certificates/{certificates}/snis", COLLECTION, (req, p, b) -> certificateSnis(req, p.get(0), b))
-                .add("/certificates/{certificates}/snis/{snis}", ENTITY, (req, p, b) -> certificateSni(req, p.get(0), p.get(1), b))
-                .add("/snis", COLLECTION, (req, p, b) -> snis(req, b))
-                .add("/snis/{snis}", ENTITY, (req, p, b) -> sni(req, p.get(0), b))
-                .add("/snis/{snis}/certificate", ENTITY, (req, p, b) -> sniCertificate(req, p.get(0), b))
-                .add("/services/{services}/client_certificate", ENTITY, (req, p, b) -> serviceCertificate(req, p.get(0), b));
+        routes.add("/certificates", COLLECTION, guard(CERTS, (req, p, b) -> certificates(req, b)))
+                .add("/certificates/{certificates}", ENTITY, guard(CERTS, (req, p, b) -> certificate(req, p.get(0), b)))
+                .add("/certificates/{certificates}/snis", COLLECTION, guard(SNIS, (req, p, b) -> certificateSnis(req, p.get(0), b)))
+                .add("/certificates/{certificates}/snis/{snis}", ENTITY,
+                        guard(SNIS, (req, p, b) -> certificateSni(req, p.get(0), p.get(1), b)))
+                .add("/snis", COLLECTION, guard(SNIS, (req, p, b) -> snis(req, b)))
+                .add("/snis/{snis}", ENTITY, guard(SNIS, (req, p, b) -> sni(req, p.get(0), b)))
+                .add("/snis/{snis}/certificate", ENTITY, guard(CERTS, (req, p, b) -> sniCertificate(req, p.get(0), b)))
+                .add("/services/{services}/client_certificate", ENTITY,
+                        guard(CERTS, (req, p, b) -> serviceCertificate(req, p.get(0), b)));
+    }
+
+    /** DB-less mode: reads work, every write is Kong's 405 (code 12); the configuration changes only by /config. */
+    private AdminRoutes.Handler guard(EntityType<?> type, AdminRoutes.Handler h) {
+        return (req, p, b) -> {
+            if (!isRead(req) && ctx.writer().store() instanceof org.kongjava.config.store.DeclarativeConfigStore) {
+                String op = switch (req.method()) {
+                    case "POST" -> "create";
+                    case "PUT" -> "create or update";
+                    case "PATCH" -> "update";
+                    default -> "remove";
+                };
+                return AdminApi.refused(op, type);
+            }
+            return h.handle(req, p, b);
+        };
     }
 
     // ------------------------------------------------------------------ /certificates

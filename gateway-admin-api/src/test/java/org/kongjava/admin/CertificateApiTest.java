@@ -366,4 +366,25 @@ class CertificateApiTest {
         expect(400, send("DELETE", "/certificates/" + id, null, null));
         expect(404, get("/services/nope/client_certificate"));
     }
+
+    @Test
+    void dbLessRefusesCertificateWritesButServesReads() throws Exception {
+        java.nio.file.Path state = dir.resolve("dbless").resolve(org.kongjava.config.store.DeclarativeConfigStore.STATE_FILE);
+        java.nio.file.Files.createDirectories(state.getParent());
+        SnapshotCompiler compiler = new SnapshotCompiler();
+        SnapshotHolder h = new SnapshotHolder(compiler.compile(EntitySet.EMPTY));
+        try (ConfigWriter w = new ConfigWriter(h, compiler, new org.kongjava.config.store.DeclarativeConfigStore(null, null, state))) {
+            URI dbless = URI.create("http://127.0.0.1:" + listeners.bind(ListenSpec.plain("admin_listen", "127.0.0.1", 0),
+                    new AdminServer(new AdminContext(w, h, new ServerCounters(), "node", "host", Map.of(), "3.10.0", "test",
+                            1 << 20, AdminContext.DEFAULT_HEADERS))).localAddress().getPort());
+            HttpResponse<String> r = client.send(HttpRequest.newBuilder(dbless.resolve("/certificates"))
+                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(cert(rsa, List.of("x.test")))))
+                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            Map<String, Object> refused = expect(405, r);
+            assertEquals(12, refused.get("code"));
+            HttpResponse<String> list = client.send(HttpRequest.newBuilder(dbless.resolve("/snis")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(List.of(), expect(200, list).get("data"));
+        }
+    }
 }
