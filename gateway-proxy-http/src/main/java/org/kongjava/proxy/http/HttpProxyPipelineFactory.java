@@ -1,0 +1,70 @@
+package org.kongjava.proxy.http;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.CombinedChannelDuplexHandler;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpResponseEncoder;
+import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.core.listener.PipelineFactory;
+import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.snapshot.SnapshotHolder;
+import org.kongjava.core.transport.EventLoops;
+import org.kongjava.core.upstream.HostResolver;
+import org.kongjava.core.upstream.UpstreamPools;
+
+/**
+ * The pipeline of a plain HTTP/1.1 proxy connection:
+ * {@code headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
+ * The connection reads only when the proxy asks ({@code AUTO_READ} off); the proxy queues what one
+ * socket read decoded and takes one message at a time.
+ * <p>
+ * Owns the upstream connection pools (one per event loop) and the host-name resolver shared by its
+ * connections; {@link #close()} releases them.
+ */
+public final class HttpProxyPipelineFactory implements PipelineFactory, AutoCloseable {
+    /** Request body chunks handed on at once; a socket read is rarely larger. */
+    static final int MAX_CHUNK = 64 * 1024;
+
+    private final SnapshotHolder holder;
+    private final HttpProxySettings settings;
+    private final ServerCounters counters;
+    private final UpstreamPools pools;
+    private final HostResolver resolver;
+
+    public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
+                                    ServerCounters counters) {
+        this.holder = holder;
+        this.settings = settings;
+        this.counters = counters;
+        this.pools = new UpstreamPools(loops, settings.poolSettings());
+        this.resolver = new HostResolver(4, 1024);
+    }
+
+    @Override
+    public void initChannel(Channel ch, ListenSpec listener) {
+        ch.config().setAutoRead(false);
+        HttpDecoderConfig cfg = new HttpDecoderConfig()
+                .setMaxInitialLineLength(settings.maxInitialLineLength())
+                .setMaxHeaderSize(settings.maxHeaderSize() * HttpProxySettings.HEADER_BUFFERS)
+                .setMaxChunkSize(MAX_CHUNK);
+        ClientByteCounter bytes = new ClientByteCounter();
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(PipelineNames.HEADER_TIMEOUT, bytes);
+        p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
+                new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));
+        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes));
+    }
+
+    /** The pools, for tests and for draining at shutdown. */
+    public UpstreamPools pools() {
+        return pools;
+    }
+
+    @Override
+    public void close() {
+        pools.closeIdle();
+        resolver.close();
+    }
+}
