@@ -51,6 +51,7 @@ final class AdminApi {
                 .add("/routes/{routes}", ENTITY, (req, p, b) -> entity(ROUTES, req, p.get(0), b))
                 .add("/routes/{routes}/service", ENTITY, this::routeService);
         new UpstreamEndpoints(ctx, this).register(routes);
+        new CertificateEndpoints(ctx).register(routes);
     }
 
     AdminRoutes routes() {
@@ -367,7 +368,7 @@ final class AdminApi {
     }
 
     /** Kong's DB-less refusal of a write (405, code 12). */
-    private static CompletableFuture<AdminResponse> refused(String operation, EntityType<?> type) {
+    static CompletableFuture<AdminResponse> refused(String operation, EntityType<?> type) {
         return CompletableFuture.failedFuture(EntityException.operationUnsupported(operation, type.name()));
     }
 
@@ -389,17 +390,17 @@ final class AdminApi {
         return r;
     }
 
-    private static Map<String, Object> ref(UUID id) {
+    static Map<String, Object> ref(UUID id) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", id.toString());
         return m;
     }
 
-    private static boolean isRead(AdminRequest req) {
+    static boolean isRead(AdminRequest req) {
         return req.method().equals("GET") || req.method().equals("HEAD");
     }
 
-    private static <T> Map<String, Object> args(EntityType<T> type, BodyArgs.Decoded body) {
+    static <T> Map<String, Object> args(EntityType<T> type, BodyArgs.Decoded body) {
         return body.fromForm() ? type.inferForm(body.args()) : body.args();
     }
 
@@ -416,11 +417,11 @@ final class AdminApi {
         EntityType.Written<T> apply(EntitySet current);
     }
 
-    private static CompletableFuture<AdminResponse> done(AdminResponse r) {
+    static CompletableFuture<AdminResponse> done(AdminResponse r) {
         return CompletableFuture.completedFuture(r);
     }
 
-    private static long now() {
+    static long now() {
         return System.currentTimeMillis() / 1000;
     }
 }

@@ -51,17 +51,11 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         this.api = api;
     }
 
-    @Override
-    public void channelActive(ChannelHandlerContext c) throws Exception {
-        ctx.counters().connectionsAccepted.increment();
-        ctx.counters().connectionsHandled.increment();
-        ctx.counters().connectionsActive.increment();
-        super.channelActive(c);
-    }
+    // Connections are counted by AdminServer's first handler: this one may be added after the TLS handshake
+    // (channelActive already past) or once per HTTP/2 stream.
 
     @Override
     public void channelInactive(ChannelHandlerContext c) throws Exception {
-        ctx.counters().connectionsActive.decrement();
         FullHttpRequest q;
         while ((q = queued.poll()) != null) {
             q.release();

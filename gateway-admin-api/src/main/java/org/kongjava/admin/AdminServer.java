@@ -3,6 +3,13 @@ package org.kongjava.admin;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -19,31 +26,94 @@ import java.nio.charset.StandardCharsets;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.tls.TlsHandlers;
 
 /**
  * Kong's Admin API on an {@code admin_listen} socket: HTTP codec, keep-alive, a body aggregator bounded
  * by the admin body limit (413 with a JSON body when exceeded), then the Admin API handler. Plugs into
  * {@code ListenerManager} like every listener kind; shares the gateway's event loops.
+ * <p>
+ * On an {@code ssl} address the connection starts with TLS: the certificate comes from the current snapshot's SNI
+ * index for the admin listener ({@code admin_ssl_cert} or the generated admin certificate unless an SNI entity
+ * matches), then ALPN picks the protocol: {@code h2} when the address has {@code http2} (one HTTP/2 stream per
+ * request, each through the same aggregator and handler), else HTTP/1.1. Bytes that are not TLS, or a handshake
+ * that does not finish within the timeout, close the connection.
  */
 public final class AdminServer implements PipelineFactory {
     private final AdminContext context;
     private final AdminApi api;
     private final int maxBody;
+    private final long handshakeTimeoutMillis;
+    private final ConnectionCounter counter;
 
     public AdminServer(AdminContext context) {
+        this(context, TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
+    }
+
+    /** @param handshakeTimeoutMillis how long a TLS client has for its ClientHello and the handshake */
+    public AdminServer(AdminContext context, long handshakeTimeoutMillis) {
         this.context = context;
         this.api = new AdminApi(context);
         this.maxBody = context.maxBodyBytes() <= 0 || context.maxBodyBytes() > Integer.MAX_VALUE
                 ? Integer.MAX_VALUE : (int) context.maxBodyBytes();
+        this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+        this.counter = new ConnectionCounter(context);
     }
 
     @Override
     public void initChannel(Channel ch, ListenSpec listener) {
         ChannelPipeline p = ch.pipeline();
+        p.addLast(counter);
+        if (!listener.ssl()) {
+            addHttp1(p);
+            return;
+        }
+        TlsHandlers.addTls(p, context.holder(), listener, handshakeTimeoutMillis, this::addHttp1,
+                listener.http2() ? this::addHttp2 : null);
+    }
+
+    private void addHttp1(ChannelPipeline p) {
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(PipelineNames.HTTP_KEEPALIVE, new HttpServerKeepAliveHandler());
         p.addLast(PipelineNames.ADMIN_AGGREGATOR, new JsonLimitAggregator(maxBody, context));
         p.addLast(PipelineNames.ADMIN, new AdminHandler(context, api));
+    }
+
+    private void addHttp2(ChannelPipeline p) {
+        p.addLast(PipelineNames.HTTP_CODEC, Http2FrameCodecBuilder.forServer().build());
+        p.addLast(PipelineNames.ADMIN, new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                // Each stream is one request/response, seen by the handler as HTTP/1.1 objects.
+                stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
+                stream.pipeline().addLast(PipelineNames.ADMIN_AGGREGATOR, new JsonLimitAggregator(maxBody, context));
+                stream.pipeline().addLast(PipelineNames.ADMIN, new AdminHandler(context, api));
+            }
+        }));
+    }
+
+    /** Counts connections for {@code GET /status}, once per connection whatever the protocol. */
+    @ChannelHandler.Sharable
+    private static final class ConnectionCounter extends ChannelInboundHandlerAdapter {
+        private final AdminContext context;
+
+        ConnectionCounter(AdminContext context) {
+            this.context = context;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext c) throws Exception {
+            context.counters().connectionsAccepted.increment();
+            context.counters().connectionsHandled.increment();
+            context.counters().connectionsActive.increment();
+            super.channelActive(c);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext c) throws Exception {
+            context.counters().connectionsActive.decrement();
+            super.channelInactive(c);
+        }
     }
 
     /** The aggregator, answering an oversized body with Kong-style JSON instead of Netty's empty 413. */

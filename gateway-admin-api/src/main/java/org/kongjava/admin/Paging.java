@@ -78,6 +78,12 @@ final class Paging {
      * @param propagate whether {@code next} repeats {@code tags} and {@code size} (top-level lists do, nested ones do not)
      */
     static <T> Map<String, Object> page(EntityType<T> type, List<T> ordered, Query q, String nextBase, boolean propagate) {
+        return page(type, ordered, q, nextBase, propagate, type::encode);
+    }
+
+    /** {@link #page(EntityType, List, Query, String, boolean)} with another encoder (certificates add their SNIs). */
+    static <T> Map<String, Object> page(EntityType<T> type, List<T> ordered, Query q, String nextBase, boolean propagate,
+                                        Function<T, Map<String, Object>> enc) {
         List<T> filtered = ordered;
         if (q.tags() != null) {
             filtered = new ArrayList<>();
@@ -100,7 +106,6 @@ final class Paging {
             }
         }
         int end = Math.min(filtered.size(), start + q.size());
-        Function<T, Map<String, Object>> enc = type::encode;
         List<Map<String, Object>> data = new ArrayList<>();
         for (T e : filtered.subList(start, end)) {
             data.add(enc.apply(e));

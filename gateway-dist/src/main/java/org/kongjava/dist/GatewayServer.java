@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,10 +32,15 @@ import org.kongjava.core.balance.DnsSettings;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotCompiler;
 import org.kongjava.core.snapshot.SnapshotHolder;
+import org.kongjava.core.tls.ExpiryMonitor;
+import org.kongjava.core.tls.ListenerCertificates;
+import org.kongjava.core.tls.TlsCompiler;
 import org.kongjava.core.transport.EventLoops;
 import org.kongjava.proxy.http.HeaderSettings;
 import org.kongjava.proxy.http.HttpProxyPipelineFactory;
 import org.kongjava.proxy.http.HttpProxySettings;
+import org.kongjava.tls.ServerTlsContexts;
+import org.kongjava.tls.TlsSettings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +53,7 @@ final class GatewayServer {
     static final String KONG_VERSION = "3.10.0";
 
     /** Listener flags whose behaviour a later release brings: refused when set, never silently ignored. */
-    static final List<String> NOT_YET_FLAGS = List.of("ssl", "http2", "proxy_protocol", "transparent");
+    static final List<String> NOT_YET_FLAGS = List.of("proxy_protocol", "transparent");
 
     private final KongConf conf;
     private final Prefix prefix;
@@ -57,6 +63,9 @@ final class GatewayServer {
     private ConfigStore store;
     private DnsCache dns;
     private BalancerRegistry balancers;
+    private TlsCompiler tls;
+    private ListenerCertificates certs;
+    private ExpiryMonitor expiry;
     private final ServerCounters counters = new ServerCounters();
 
     GatewayServer(KongConf conf, Prefix prefix) {
@@ -83,8 +92,6 @@ final class GatewayServer {
     }
 
     private static String unsupportedFlag(ListenSpec s) {
-        if (s.ssl()) return "ssl";
-        if (s.http2()) return "http2";
         if (s.proxyProtocol()) return "proxy_protocol";
         if (s.transparent()) return "transparent";
         if (s.udp()) return "udp";
@@ -109,7 +116,19 @@ final class GatewayServer {
         // Upstream balancers: DNS for host-name targets and active health checks run on the worker loops.
         dns = new DnsCache((EventLoop) loops.workers().next(), DnsCache.datagramChannelType(loops), DnsSettings.from(conf));
         balancers = new BalancerRegistry(loops.workers(), loops.socketChannelType(), dns);
-        SnapshotCompiler compiler = new SnapshotCompiler(balancers);
+        // TLS: the listeners' own certificates are registered before the first compile, so the first snapshot
+        // already carries them; a bad kong.conf pair fails start-up here, naming its keys or files.
+        tls = new TlsCompiler(new ServerTlsContexts(TlsSettings.fromConf(conf.effective())));
+        List<ListenSpec> proxySpecs = servedListeners(conf, "proxy_listen", true);
+        List<ListenSpec> adminSpecs = servedListeners(conf, "admin_listen", true);
+        List<ListenSpec> tlsSpecs = new ArrayList<>(proxySpecs);
+        tlsSpecs.addAll(adminSpecs);
+        certs = ListenerCertificates.load(conf, tlsSpecs, tls);
+        if (proxySpecs.stream().anyMatch(ListenSpec::http2)) {
+            log.info("proxy_listen: 'http2' accepted, but the proxy serves HTTP/1.1 (over TLS on ssl addresses) "
+                    + "until HTTP/2 is implemented");
+        }
+        SnapshotCompiler compiler = new SnapshotCompiler(balancers, tls);
         long loadStart = System.nanoTime();
         var loaded = store.load();
         SnapshotHolder holder = new SnapshotHolder(compiler.compile(loaded));
@@ -118,16 +137,20 @@ final class GatewayServer {
         writer = new ConfigWriter(holder, compiler, store);
         // Changes written by other nodes (or by `config db_import`) go through the same compile-and-publish path.
         store.onExternalChange(writer::adopt);
+        // kong.conf certificate files are re-read when they change; expiring certificates are logged daily.
+        certs.watch(writer, Duration.ofSeconds(2));
+        expiry = new ExpiryMonitor(holder, tls);
+        expiry.start(Duration.ofDays(1));
         listeners = new ListenerManager(loops);
 
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
-        for (ListenSpec s : servedListeners(conf, "proxy_listen", true)) {
+        for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
                 HeaderSettings.expandTokens(conf.list("headers"))));
-        for (ListenSpec s : servedListeners(conf, "admin_listen", true)) {
+        for (ListenSpec s : adminSpecs) {
             listeners.bind(s, admin);
         }
         writeListenersFile();
@@ -229,6 +252,12 @@ final class GatewayServer {
                 log.warn("{} request(s) still in flight after {} ms; closing", counters.connectionsBusy.sum(), drainMillis);
             }
         }
+        if (certs != null) {
+            certs.close();
+        }
+        if (expiry != null) {
+            expiry.close();
+        }
         if (writer != null) {
             writer.close();
         }
@@ -240,6 +269,9 @@ final class GatewayServer {
         }
         if (loops != null) {
             loops.close();
+        }
+        if (tls != null) {
+            tls.close();
         }
         try {
             if (store != null) {

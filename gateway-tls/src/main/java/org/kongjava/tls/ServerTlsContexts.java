@@ -148,6 +148,10 @@ public final class ServerTlsContexts {
                     : new OpenSslCachingX509KeyManagerFactory(kmf));
         }
         b.sslProvider(provider)
+                // No client certificates are requested, so no CA list is needed. Without an explicit (empty) trust
+                // manager Netty loads the JDK's whole CA store into every OpenSSL context, which made building one
+                // several times slower and each context larger (thousands of certificate entities at start-up).
+                .trustManager(NoClientCertificates.INSTANCE)
                 .protocols(settings.protocols())
                 .sessionTimeout(settings.sessionTimeout().toSeconds())
                 .sessionCacheSize(settings.sessionCacheSize());
@@ -283,6 +287,50 @@ public final class ServerTlsContexts {
                 p.setUseCipherSuitesOrder(preferServer);
                 engine.setSSLParameters(p);
             }
+        }
+    }
+
+    /** Trusts no client certificate and names no CA: server contexts never ask for one ({@code ClientAuth.NONE}). */
+    private static final class NoClientCertificates extends javax.net.ssl.X509ExtendedTrustManager {
+        static final NoClientCertificates INSTANCE = new NoClientCertificates();
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("client certificates are not accepted");
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws java.security.cert.CertificateException {
+            throw new java.security.cert.CertificateException("not a client context");
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+                throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+                throws java.security.cert.CertificateException {
+            checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
         }
     }
 }

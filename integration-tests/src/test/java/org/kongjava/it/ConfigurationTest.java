@@ -17,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.kongjava.it.support.Curl;
 import org.kongjava.it.support.Gateway;
 import org.kongjava.it.support.KongJava;
 import org.kongjava.it.support.RawHttp;
@@ -97,7 +98,7 @@ class ConfigurationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"ssl", "http2", "proxy_protocol"})
+    @ValueSource(strings = {"proxy_protocol", "transparent"})
     void unsupportedListenerFlagRefusesToStart(String flag) {
         Gateway.Prepared p = Gateway.builder().conf("proxy_listen", "127.0.0.1:0 " + flag).prepare();
         try {
@@ -111,6 +112,20 @@ class ConfigurationTest {
             assertFalse(p.listeners().isPresent(), "nothing was bound");
         } finally {
             p.kill();
+        }
+    }
+
+    @Test
+    void sslAndHttp2FlagsStartATlsListener() {
+        // Kong's default 8443 entry is "http2 ssl": both flags are accepted; the proxy answers HTTP/1.1 over TLS.
+        try (Gateway gw = Gateway.builder().conf("proxy_listen", "127.0.0.1:0 http2 ssl").start()) {
+            List<Gateway.Listener> proxies = gw.listeners().stream().filter(l -> l.key().equals("proxy_listen")).toList();
+            assertEquals(1, proxies.size(), gw.listeners()::toString);
+            assertTrue(proxies.get(0).ssl(), "listeners.json marks the address ssl: " + proxies);
+            Curl.Result r = Curl.run("-k", "https://127.0.0.1:" + gw.proxyTlsPort() + "/nothing-here");
+            assertEquals(404, r.status(), r::toString);
+            assertTrue(r.headerText().startsWith("HTTP/1.1 "), "HTTP/1.1 over TLS until HTTP/2 arrives: " + r);
+            assertTrue(gw.output().contains("serves HTTP/1.1"), "start-up says so once:\n" + gw.output());
         }
     }
 

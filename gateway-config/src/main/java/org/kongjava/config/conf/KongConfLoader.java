@@ -161,6 +161,10 @@ public final class KongConfLoader {
                 listeners.put(ck.name(), ListenParser.parse(ck.name(), values.get(ck.name()), ck.allowed()).specs());
             }
         }
+        checkCertificatePairs(values, listeners, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
         CidrSet trusted = CidrSet.parse(Strings.splitList(values.get("trusted_ips")));
         Map<Integer, Integer> portMaps = new HashMap<>();
         for (String m : Strings.splitList(values.get("port_maps"))) {
@@ -196,6 +200,35 @@ public final class KongConfLoader {
     }
 
     // ------------------------------------------------------------------ validation
+
+    /**
+     * Kong's pairing rules for the certificates of kinds of listener that have an {@code ssl} address: both lists or
+     * neither, of the same length. The files themselves are read (and matched) at start.
+     */
+    private static void checkCertificatePairs(Map<String, String> values, Map<String, List<ListenSpec>> listeners,
+                                              List<String> problems) {
+        Map<String, List<String>> kinds = new LinkedHashMap<>();
+        kinds.put("", List.of("proxy_listen", "stream_listen"));
+        kinds.put("admin_", List.of("admin_listen"));
+        kinds.put("status_", List.of("status_listen"));
+        for (Map.Entry<String, List<String>> e : kinds.entrySet()) {
+            boolean ssl = e.getValue().stream().anyMatch(k -> listeners.getOrDefault(k, List.of()).stream().anyMatch(ListenSpec::ssl));
+            if (!ssl) {
+                continue;
+            }
+            String prefix = e.getKey();
+            List<String> certs = Strings.splitList(values.get(prefix + "ssl_cert"));
+            List<String> keys = Strings.splitList(values.get(prefix + "ssl_cert_key"));
+            if (!certs.isEmpty() && keys.isEmpty()) {
+                problems.add(prefix + "ssl_cert_key must be specified");
+            } else if (certs.isEmpty() && !keys.isEmpty()) {
+                problems.add(prefix + "ssl_cert must be specified");
+            } else if (certs.size() != keys.size()) {
+                problems.add(prefix + "ssl_cert was specified " + certs.size() + " times while " + prefix
+                        + "ssl_cert_key was specified " + keys.size() + " times");
+            }
+        }
+    }
 
     private static void validate(ConfKey ck, String v, List<String> problems) {
         String key = ck.name();
@@ -251,6 +284,11 @@ public final class KongConfLoader {
                         problems.add("dns_resolver must be a comma separated list in the form of IPv4/6 or IPv4/6:port,"
                                 + " got '" + item + "'");
                     }
+                }
+            }
+            case "ssl_cipher_suite" -> {
+                if (!KongSchema.CIPHER_SUITES.contains(v)) {
+                    problems.add("Undefined cipher suite " + v);
                 }
             }
             case "trusted_ips" -> {

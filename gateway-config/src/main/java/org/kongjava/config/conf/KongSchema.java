@@ -116,7 +116,25 @@ final class KongSchema {
             implemented("nginx_http_keepalive_requests", NUMBER, "10000").range(0, Integer.MAX_VALUE),
             implemented("nginx_proxy_keepalive_requests", NUMBER, null).range(0, Integer.MAX_VALUE),
             implemented("nginx_http_large_client_header_buffers", STRING, null),
-            implemented("nginx_proxy_large_client_header_buffers", STRING, null));
+            implemented("nginx_proxy_large_client_header_buffers", STRING, null),
+            // Downstream TLS (gateway-tls reads them; the certificate pairs are checked here, their files at start).
+            implemented("ssl_cert", LIST, null),
+            implemented("ssl_cert_key", LIST, null),
+            implemented("admin_ssl_cert", LIST, null),
+            implemented("admin_ssl_cert_key", LIST, null),
+            implemented("status_ssl_cert", LIST, null),
+            implemented("status_ssl_cert_key", LIST, null),
+            implemented("ssl_cipher_suite", STRING, "intermediate").mandatory(),
+            implemented("ssl_ciphers", STRING, null),
+            implemented("ssl_protocols", STRING, "TLSv1.2 TLSv1.3"),
+            implemented("ssl_prefer_server_ciphers", NGX_BOOLEAN, "on"),
+            implemented("ssl_dhparam", STRING, null),
+            implemented("ssl_session_tickets", NGX_BOOLEAN, "on"),
+            implemented("ssl_session_timeout", TIME, "1d"),
+            implemented("ssl_session_cache_size", SIZE, "10m"));
+
+    /** Kong's {@code ssl_cipher_suite} presets. */
+    static final List<String> CIPHER_SUITES = List.of("modern", "intermediate", "old", "fips", "custom");
 
     /**
      * Every other key Kong knows, with Kong's default, in kong_defaults.lua form ({@code NONE} = unset).
@@ -133,8 +151,6 @@ final class KongSchema {
             admin_gui_ssl_cert = NONE
             admin_gui_ssl_cert_key = NONE
             admin_gui_url =
-            admin_ssl_cert = NONE
-            admin_ssl_cert_key = NONE
             anonymous_reports = on
             client_body_buffer_size = 8k
             client_ssl = off
@@ -254,20 +270,8 @@ final class KongSchema {
             role = traditional
             router_consistency = NONE
             router_flavor = traditional_compatible
-            ssl_cert = NONE
-            ssl_cert_key = NONE
-            ssl_cipher_suite = intermediate
-            ssl_ciphers = NONE
-            ssl_dhparam = NONE
-            ssl_prefer_server_ciphers = on
-            ssl_protocols = TLSv1.2 TLSv1.3
-            ssl_session_cache_size = 10m
-            ssl_session_tickets = on
-            ssl_session_timeout = 1d
             status_access_log = off
             status_error_log = logs/status_error.log
-            status_ssl_cert = NONE
-            status_ssl_cert_key = NONE
             tracing_instrumentations = off
             tracing_sampling_rate = 0.01
             untrusted_lua = sandbox

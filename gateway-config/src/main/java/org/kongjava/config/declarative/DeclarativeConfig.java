@@ -671,7 +671,7 @@ public final class DeclarativeConfig {
      * @return the merged set, with {@code version}
      */
     public static EntitySet merge(EntitySet base, EntitySet imported, long version) {
-        EntitySet out = new EntitySet(version, base.services(), base.routes());
+        EntitySet out = base.withVersion(version); // kinds the file cannot hold (certificates) stay as stored
         for (DeclarativeKind<?> k : DeclarativeKind.SUPPORTED) {
             out = mergeKind(k, out, imported);
         }

@@ -15,20 +15,31 @@ public final class EntitySet {
     private final long version;
     private final Map<UUID, Service> services;
     private final Map<UUID, Route> routes;
+    private final Map<UUID, Certificate> certificates;
+    private final Map<UUID, Sni> snis;
     private final Map<UUID, Upstream> upstreams;
     private final Map<UUID, Target> targets;
 
+    /** A set with services and routes only. */
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes) {
-        this(version, services, routes, Map.of(), Map.of());
+        this(version, services, routes, Map.of(), Map.of(), Map.of(), Map.of());
     }
 
+    /** A set of every kind; the maps are copied. */
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes,
+                     Map<UUID, Certificate> certificates, Map<UUID, Sni> snis,
                      Map<UUID, Upstream> upstreams, Map<UUID, Target> targets) {
         this.version = version;
-        this.services = Collections.unmodifiableMap(new LinkedHashMap<>(services));
-        this.routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
-        this.upstreams = Collections.unmodifiableMap(new LinkedHashMap<>(upstreams));
-        this.targets = Collections.unmodifiableMap(new LinkedHashMap<>(targets));
+        this.services = copy(services);
+        this.routes = copy(routes);
+        this.certificates = copy(certificates);
+        this.snis = copy(snis);
+        this.upstreams = copy(upstreams);
+        this.targets = copy(targets);
+    }
+
+    private static <T> Map<UUID, T> copy(Map<UUID, T> m) {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(m));
     }
 
     public long version() {
@@ -43,6 +54,14 @@ public final class EntitySet {
         return routes;
     }
 
+    public Map<UUID, Certificate> certificates() {
+        return certificates;
+    }
+
+    public Map<UUID, Sni> snis() {
+        return snis;
+    }
+
     public Map<UUID, Upstream> upstreams() {
         return upstreams;
     }
@@ -51,34 +70,94 @@ public final class EntitySet {
         return targets;
     }
 
+    /** The same entities under another version (loaders, imports). */
+    public EntitySet withVersion(long newVersion) {
+        return new EntitySet(newVersion, services, routes, certificates, snis, upstreams, targets);
+    }
+
+    /** Every service replaced at once, same version (loaders build a set kind by kind). */
+    public EntitySet withAllServices(Map<UUID, Service> all) {
+        return new EntitySet(version, all, routes, certificates, snis, upstreams, targets);
+    }
+
+    /** Every route replaced at once, same version. */
+    public EntitySet withAllRoutes(Map<UUID, Route> all) {
+        return new EntitySet(version, services, all, certificates, snis, upstreams, targets);
+    }
+
+    /** Every certificate replaced at once, same version. */
+    public EntitySet withAllCertificates(Map<UUID, Certificate> all) {
+        return new EntitySet(version, services, routes, all, snis, upstreams, targets);
+    }
+
+    /** Every SNI replaced at once, same version. */
+    public EntitySet withAllSnis(Map<UUID, Sni> all) {
+        return new EntitySet(version, services, routes, certificates, all, upstreams, targets);
+    }
+
+    /** Every upstream replaced at once, same version. */
+    public EntitySet withAllUpstreams(Map<UUID, Upstream> all) {
+        return new EntitySet(version, services, routes, certificates, snis, all, targets);
+    }
+
+    /** Every target replaced at once, same version. */
+    public EntitySet withAllTargets(Map<UUID, Target> all) {
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, all);
+    }
+
     public EntitySet withService(Service s) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, next, routes, upstreams, targets);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets);
     }
 
     public EntitySet withoutService(UUID id) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.remove(id);
-        return new EntitySet(version + 1, next, routes, upstreams, targets);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets);
     }
 
     public EntitySet withRoute(Route r) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.put(r.id(), r);
-        return new EntitySet(version + 1, services, next, upstreams, targets);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets);
     }
 
     public EntitySet withoutRoute(UUID id) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.remove(id);
-        return new EntitySet(version + 1, services, next, upstreams, targets);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets);
+    }
+
+    public EntitySet withCertificate(Certificate c) {
+        Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
+        next.put(c.id(), c);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets);
+    }
+
+    /** Removes the certificate only; its SNIs stay (the schema's delete cascades). */
+    public EntitySet withoutCertificate(UUID id) {
+        Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
+        next.remove(id);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets);
+    }
+
+    public EntitySet withSni(Sni s) {
+        Map<UUID, Sni> next = new LinkedHashMap<>(snis);
+        next.put(s.id(), s);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets);
+    }
+
+    public EntitySet withoutSni(UUID id) {
+        Map<UUID, Sni> next = new LinkedHashMap<>(snis);
+        next.remove(id);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets);
     }
 
     public EntitySet withUpstream(Upstream u) {
         Map<UUID, Upstream> next = new LinkedHashMap<>(upstreams);
         next.put(u.id(), u);
-        return new EntitySet(version + 1, services, routes, next, targets);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, targets);
     }
 
     /** Removes the upstream and, as Kong's {@code on_delete = "cascade"} does, its targets. */
@@ -87,18 +166,18 @@ public final class EntitySet {
         next.remove(id);
         Map<UUID, Target> kept = new LinkedHashMap<>(targets);
         kept.values().removeIf(t -> t.upstreamId().equals(id));
-        return new EntitySet(version + 1, services, routes, next, kept);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, kept);
     }
 
     public EntitySet withTarget(Target t) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.put(t.id(), t);
-        return new EntitySet(version + 1, services, routes, upstreams, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next);
     }
 
     public EntitySet withoutTarget(UUID id) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, upstreams, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next);
     }
 }

@@ -231,7 +231,7 @@ public final class RouteSchema extends EntityType<Route> {
 
     @Override
     public EntitySet withAll(EntitySet set, Map<UUID, Route> all) {
-        return new EntitySet(set.version(), set.services(), all, set.upstreams(), set.targets());
+        return set.withAllRoutes(all);
     }
 
     @Override

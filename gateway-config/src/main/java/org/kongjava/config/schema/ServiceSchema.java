@@ -145,13 +145,12 @@ public final class ServiceSchema extends EntityType<Service> {
 
     @Override
     public EntitySet withAll(EntitySet set, Map<UUID, Service> all) {
-        return new EntitySet(set.version(), all, set.routes(), set.upstreams(), set.targets());
+        return set.withAllServices(all);
     }
 
     @Override
     void checkReferences(EntitySet set, Service s) {
-        if (s.clientCertificate() != null) {
-            // kong-java has no certificates entity yet, so any reference is dangling.
+        if (s.clientCertificate() != null && !set.certificates().containsKey(s.clientCertificate())) {
             throw EntityException.foreignKeyViolation("client_certificate", idRef(s.clientCertificate()), "certificates");
         }
     }

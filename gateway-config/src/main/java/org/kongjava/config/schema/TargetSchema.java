@@ -155,7 +155,7 @@ public final class TargetSchema extends EntityType<Target> {
 
     @Override
     public EntitySet withAll(EntitySet set, Map<UUID, Target> all) {
-        return new EntitySet(set.version(), set.services(), set.routes(), set.upstreams(), all);
+        return set.withAllTargets(all);
     }
 
     @Override

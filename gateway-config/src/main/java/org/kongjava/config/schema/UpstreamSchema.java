@@ -212,7 +212,7 @@ public final class UpstreamSchema extends EntityType<Upstream> {
 
     @Override
     public EntitySet withAll(EntitySet set, Map<UUID, Upstream> all) {
-        return new EntitySet(set.version(), set.services(), set.routes(), all, set.targets());
+        return set.withAllUpstreams(all);
     }
 
     @Override

@@ -36,6 +36,14 @@ public final class Migrations {
                             + " service_id TEXT REFERENCES services (id) ON DELETE RESTRICT,"
                             + " created_at BIGINT NOT NULL, doc TEXT NOT NULL)",
                     "CREATE INDEX routes_service_id_idx ON routes (service_id)"),
+                    List.of()),
+            new Migration("001_certificates", List.of(
+                    "CREATE TABLE certificates (id TEXT PRIMARY KEY, name TEXT UNIQUE, created_at BIGINT NOT NULL,"
+                            + " doc TEXT NOT NULL)",
+                    "CREATE TABLE snis (id TEXT PRIMARY KEY, name TEXT UNIQUE,"
+                            + " certificate_id TEXT REFERENCES certificates (id) ON DELETE RESTRICT,"
+                            + " created_at BIGINT NOT NULL, doc TEXT NOT NULL)",
+                    "CREATE INDEX snis_certificate_id_idx ON snis (certificate_id)"),
                     List.of()));
 
     /**

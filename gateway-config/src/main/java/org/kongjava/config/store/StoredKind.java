@@ -4,9 +4,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.config.schema.SniSchema;
 
 /**
  * How one entity type is kept in a SQL store: one table per type with the id as primary key, the endpoint
@@ -30,7 +32,9 @@ record StoredKind<T>(EntityType<T> type, String table, List<ForeignKey> foreignK
     /** Stored kinds, parents before children: loads and inserts go forward, deletes backward. */
     static final List<StoredKind<?>> ALL = List.of(
             new StoredKind<>(ServiceSchema.INSTANCE, "services", List.of()),
-            new StoredKind<>(RouteSchema.INSTANCE, "routes", List.of(new ForeignKey("service", "services"))));
+            new StoredKind<>(RouteSchema.INSTANCE, "routes", List.of(new ForeignKey("service", "services"))),
+            new StoredKind<>(CertificateSchema.STORED, "certificates", List.of()),
+            new StoredKind<>(SniSchema.INSTANCE, "snis", List.of(new ForeignKey("certificate", "certificates"))));
 
     Map<UUID, T> collection(EntitySet set) {
         return type.collection(set);

@@ -347,7 +347,7 @@ class KongConfLoaderTest {
         KongConf c = KongConfLoader.load(f, Map.of("KONG_PG_USER", "u", "KONG_TOTALLY_UNKNOWN", "1",
                 "KONG_NGINX_EVENTS_WORKER_CONNECTIONS", "512", "KONG_NGINX_PROXY_KEEPALIVE_TIMEOUT", "5s 4s"),
                 Map.of());
-        assertEquals(List.of("anonymous_reports", "pluginserver_names", "ssl_cipher_suite"), c.notImplemented());
+        assertEquals(List.of("anonymous_reports", "pluginserver_names"), c.notImplemented());
         assertEquals(List.of("nginx_debug_foo", "proxy_lisen", "totally_unknown"), c.unknownKeys());
         assertEquals(Map.of("nginx_http_charset", "latin1", "nginx_proxy_proxy_ssl_verify", "on",
                 "nginx_http_client_body_timeout", "5s", "nginx_events_worker_connections", "512",
@@ -421,7 +421,7 @@ class KongConfLoaderTest {
 
     @Test
     void forDisplayMasksSecretsAndTypesValues() throws IOException {
-        KongConf c = KongConfLoader.load(file("pg_password = hunter2\nssl_cert_key = /k.pem\n"),
+        KongConf c = KongConfLoader.load(file("pg_password = hunter2\nssl_cert = /c.pem\nssl_cert_key = /k.pem\n"),
                 Map.of("KONG_REQUEST_DEBUG_TOKEN", "t0k", "KONG_VAULT_ENV_PREFIX", "X_"), Map.of());
         Map<String, Object> d = c.forDisplay();
         assertEquals("******", d.get("pg_password"));
@@ -461,5 +461,29 @@ class KongConfLoaderTest {
 
     private static List<String> addresses(List<ListenSpec> specs) {
         return specs.stream().map(ListenSpec::address).toList();
+    }
+
+    @Test
+    void tlsKeysArePairedPerListenerKind() {
+        ConfigException e = assertThrows(ConfigException.class, () -> KongConfLoader.load(null, Map.of(), Map.of(
+                "ssl_cert", "/a.crt, /b.crt", "ssl_cert_key", "/a.key",
+                "admin_ssl_cert", "/admin.crt",
+                "status_listen", "127.0.0.1:8100 ssl", "status_ssl_cert_key", "/s.key",
+                "ssl_cipher_suite", "paranoid")));
+        assertEquals(List.of("Undefined cipher suite paranoid"), e.problems());
+        e = assertThrows(ConfigException.class, () -> KongConfLoader.load(null, Map.of(), Map.of(
+                "ssl_cert", "/a.crt, /b.crt", "ssl_cert_key", "/a.key",
+                "admin_ssl_cert", "/admin.crt",
+                "status_listen", "127.0.0.1:8100 ssl", "status_ssl_cert_key", "/s.key")));
+        assertEquals(List.of("ssl_cert was specified 2 times while ssl_cert_key was specified 1 times",
+                "admin_ssl_cert_key must be specified", "status_ssl_cert must be specified"), e.problems());
+        // Only kinds with an ssl address are checked, as in Kong.
+        KongConf c = KongConfLoader.load(null, Map.of(), Map.of("admin_listen", "127.0.0.1:8001", "admin_ssl_cert", "/x.crt",
+                "ssl_cert", "/a.crt,/b.crt", "ssl_cert_key", "/a.key,/b.key", "ssl_session_timeout", "10m"));
+        assertEquals(List.of("/a.crt", "/b.crt"), c.list("ssl_cert"));
+        assertEquals(List.of(), c.notImplemented());
+        assertEquals("intermediate", c.string("ssl_cipher_suite"));
+        assertEquals(600_000L, c.millis("ssl_session_timeout"));
+        assertTrue(c.bool("ssl_session_tickets"));
     }
 }

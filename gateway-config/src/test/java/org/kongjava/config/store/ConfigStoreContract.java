@@ -41,6 +41,35 @@ abstract class ConfigStoreContract {
     }
 
     @Test
+    void keepsCertificatesAndTheirSnis() throws Exception {
+        org.kongjava.config.schema.CertificateSchema certs =
+                new org.kongjava.config.schema.CertificateSchema(org.kongjava.config.schema.CertificateSchemaTest.FAKE);
+        EntitySet a;
+        EntitySet b;
+        UUID first;
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            var w = certs.insert(base, Map.of("cert", "CERT rsa 1", "key", "KEY rsa 1",
+                    "snis", List.of("a.test", "*.wild.test")), NOW);
+            first = w.entity().id();
+            a = certs.insert(w.next(), Map.of("cert", "CERT ec 2", "key", "KEY ec 2", "snis", List.of("b.test")), NOW).next();
+            s.commit(base, a);
+            // Moving names and deleting a certificate with its SNIs, in one commit.
+            b = certs.update(a, first.toString(), Map.of("snis", List.of("a.test", "c.test")), NOW).next();
+            var second = a.certificates().keySet().stream().filter(id -> !id.equals(first)).findFirst().orElseThrow();
+            b = certs.delete(b, b.certificates().get(second));
+            s.commit(a, b);
+        }
+        try (JdbcConfigStore s = open()) {
+            EntitySet loaded = s.load();
+            assertEquals(b.certificates(), loaded.certificates());
+            assertEquals(b.snis(), loaded.snis());
+            assertEquals(List.of("a.test", "c.test"),
+                    org.kongjava.config.schema.CertificateSchema.sniNames(loaded, first));
+        }
+    }
+
+    @Test
     void startsEmptyAndKeepsWhatWasCommitted() throws Exception {
         EntitySet a;
         try (JdbcConfigStore s = open()) {

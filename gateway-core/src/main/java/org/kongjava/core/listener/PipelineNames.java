@@ -7,6 +7,8 @@ package org.kongjava.core.listener;
 public final class PipelineNames {
     public static final String PROXY_PROTOCOL = "gw.proxyProtocol";
     public static final String TLS = "gw.tls";
+    /** Chooses the HTTP version by ALPN once the TLS handshake is done, then removes itself. */
+    public static final String ALPN = "gw.alpn";
     public static final String HEADER_TIMEOUT = "gw.headerTimeout";
     public static final String HTTP_CODEC = "gw.httpCodec";
     public static final String HTTP_GUARD = "gw.httpGuard";

@@ -126,6 +126,28 @@ public final class ConfigWriter implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Recompiles the current entity set and publishes the result, storing nothing: for inputs of the snapshot that
+     * are not entities, e.g. a listener certificate reloaded from its files. Ordered with every other change.
+     */
+    public CompletableFuture<Void> republish() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        try {
+            thread.execute(() -> {
+                try {
+                    holder.publish(compiler.compile(holder.current().entities()));
+                    done.complete(null);
+                } catch (Throwable t) {
+                    log.error("republishing the configuration failed; the previous snapshot stays", t);
+                    done.completeExceptionally(t);
+                }
+            });
+        } catch (RuntimeException rejected) {
+            done.completeExceptionally(rejected);
+        }
+        return done;
+    }
+
     private boolean adoptNow(EntitySet stored) {
         if (stored.version() <= holder.current().entities().version()) {
             return false;

@@ -5,6 +5,7 @@ import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Balancers;
 import org.kongjava.core.router.HttpRouter;
+import org.kongjava.core.tls.TlsSnapshot;
 
 /**
  * Everything the data plane needs, compiled from one {@link EntitySet}. Immutable: a configuration
@@ -13,16 +14,28 @@ import org.kongjava.core.router.HttpRouter;
  *
  * @param balancers one {@link Balancer} per upstream, by upstream name; their live health and connection
  *                  state is shared across snapshots (see {@code BalancerRegistry})
+ * @param tls the SNI indexes of the TLS listeners; a TLS connection reads them once, at its handshake
  */
-public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers) {
+public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
 
     public RoutingSnapshot {
         Objects.requireNonNull(balancers, "balancers");
+        Objects.requireNonNull(tls, "tls");
+    }
+
+    /** A snapshot without TLS listeners. */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers) {
+        this(entities, httpRouter, balancers, TlsSnapshot.NONE);
     }
 
     /** A snapshot without upstreams' balancers (services then resolve their host with DNS). */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, TlsSnapshot tls) {
+        this(entities, httpRouter, Balancers.EMPTY, tls);
+    }
+
+    /** A snapshot without balancers or TLS listeners. */
     public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter) {
-        this(entities, httpRouter, Balancers.EMPTY);
+        this(entities, httpRouter, Balancers.EMPTY, TlsSnapshot.NONE);
     }
 
     public long version() {

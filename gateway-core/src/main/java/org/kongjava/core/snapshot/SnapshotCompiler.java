@@ -1,21 +1,42 @@
 package org.kongjava.core.snapshot;
 
+import java.util.Objects;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.router.CompiledHttpRouter;
+import org.kongjava.core.tls.TlsCompiler;
+import org.kongjava.core.tls.TlsSnapshot;
 
 /** Turns an entity set into the immutable structures the data plane reads. */
 public final class SnapshotCompiler {
     private final BalancerRegistry balancers;
+    private final TlsCompiler tls;
 
-    /** A compiler whose balancers have no event loops: IP targets only, no DNS, no active checks. */
+    /**
+     * A compiler whose balancers have no event loops (IP targets only, no DNS, no active checks) and whose
+     * snapshots carry {@link TlsSnapshot#NONE}.
+     */
     public SnapshotCompiler() {
-        this(BalancerRegistry.detached());
+        this(BalancerRegistry.detached(), null);
     }
 
     /** @param balancers the node's balancer state; it outlives every snapshot compiled here */
     public SnapshotCompiler(BalancerRegistry balancers) {
-        this.balancers = balancers;
+        this(balancers, null);
+    }
+
+    /** A compiler whose snapshots carry the SNI indexes of the listeners registered with {@code tls}. */
+    public SnapshotCompiler(TlsCompiler tls) {
+        this(BalancerRegistry.detached(), Objects.requireNonNull(tls, "tls"));
+    }
+
+    /**
+     * @param balancers the node's balancer state; it outlives every snapshot compiled here
+     * @param tls the node's TLS contexts, or null for a node without TLS listeners
+     */
+    public SnapshotCompiler(BalancerRegistry balancers, TlsCompiler tls) {
+        this.balancers = Objects.requireNonNull(balancers, "balancers");
+        this.tls = tls;
     }
 
     /** The node's balancer state (health reports and overrides for the Admin API). */
@@ -23,10 +44,16 @@ public final class SnapshotCompiler {
         return balancers;
     }
 
+    /** The TLS part, or null for a compiler without TLS. */
+    public TlsCompiler tls() {
+        return tls;
+    }
+
     /**
      * @throws IllegalArgumentException when the set cannot be compiled (e.g. a regex the router rejects)
      */
     public RoutingSnapshot compile(EntitySet entities) {
-        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities));
+        TlsSnapshot t = tls == null ? TlsSnapshot.NONE : tls.compile(entities);
+        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t);
     }
 }

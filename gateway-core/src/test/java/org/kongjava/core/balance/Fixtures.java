@@ -33,7 +33,7 @@ final class Fixtures {
     static EntitySet set(Upstream u, List<Target> ts) {
         Map<UUID, Target> m = new LinkedHashMap<>();
         ts.forEach(t -> m.put(t.id(), t));
-        return new EntitySet(1, Map.of(), Map.of(), Map.of(u.id(), u), m);
+        return new EntitySet(1, Map.of(), Map.of(), Map.of(), Map.of(), Map.of(u.id(), u), m);
     }
 
     /** Passive checks: unhealthy after {@code fails} TCP failures / timeouts / HTTP failures, healthy after {@code ok} successes. */

@@ -49,6 +49,7 @@ import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.router.HeaderLookup;
 import org.kongjava.core.router.RequestFacts;
+import org.kongjava.core.tls.TlsHandlers;
 import org.kongjava.core.router.RouteMatch;
 import org.kongjava.core.snapshot.RoutingSnapshot;
 import org.kongjava.core.snapshot.SnapshotHolder;
@@ -183,10 +184,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        if (ctx.channel().isActive() && ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
+            // Added after a TLS handshake: the connection has long been active, channelActive will not come.
+            activate(ctx);
+        }
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
+        activate(ctx);
+        ctx.fireChannelActive();
+    }
+
+    private void activate(ChannelHandlerContext ctx) {
+        if (active) {
+            return;
+        }
         active = true;
         counters.connectionsAccepted.increment();
         counters.connectionsHandled.increment();
@@ -196,7 +209,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         bytesAtWaitStart = clientBytes.bytes();
         armClientTimer(Wait.HEAD, settings.clientHeaderTimeoutMillis());
         requestMessage();
-        ctx.fireChannelActive();
+    }
+
+    /** Whether the client connection is TLS (its listen address has {@code ssl}). */
+    private boolean https() {
+        return info != null && info.listener() != null && info.listener().ssl();
     }
 
     @Override
@@ -358,7 +375,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         final RoutingSnapshot snap = holder.current(); // pinned for this exchange (STYLE #4)
         HeaderLookup lookup = h::getAll;
         RouteMatch match = snap.httpRouter().select(
-                new RequestFacts(req.method().name(), host, rawPath, lookup, null, false, listenerPort));
+                new RequestFacts(req.method().name(), host, rawPath, lookup, TlsHandlers.sni(ctx.channel()), https(),
+                        listenerPort));
         if (match == null) {
             sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
                     "no Route matched with those values", req, e.requestId, elapsedMs(e), hs), false);
@@ -368,7 +386,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ClientAddress client = ClientAddressResolver.resolve(info.peer(), h, hs);
 
         Route route = match.route();
-        if (route.protocols().contains(Protocol.HTTPS) && !route.protocols().contains(Protocol.HTTP)
+        if (route.protocols().contains(Protocol.HTTPS) && !route.protocols().contains(Protocol.HTTP) && !https()
                 && !(client.trustedPeer() && "https".equalsIgnoreCase(h.get("X-Forwarded-Proto")))) {
             int code = route.httpsRedirectStatusCode();
             FullHttpResponse r;
@@ -401,7 +419,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         e.upgradeRequested = h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
         int port = service.port() > 0 ? service.port() : (service.protocol() == Protocol.HTTPS ? 443 : 80);
         // The builder maps the port through port_maps itself.
-        ForwardContext fwd = new ForwardContext(info.peer(), client, false, localPort, e.requestId,
+        ForwardContext fwd = new ForwardContext(info.peer(), client, https(), localPort, e.requestId,
                 service.host(), port, service.protocol().wireName());
         HttpRequest up = UpstreamRequestBuilder.build(req, match, rawQuery, fwd, hs);
         up.headers().remove(HttpHeaderNames.EXPECT);

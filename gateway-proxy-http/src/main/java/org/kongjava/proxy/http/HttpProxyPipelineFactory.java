@@ -10,13 +10,15 @@ import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.snapshot.SnapshotHolder;
+import org.kongjava.core.tls.TlsHandlers;
 import org.kongjava.core.transport.EventLoops;
 import org.kongjava.core.upstream.HostResolver;
 import org.kongjava.core.upstream.UpstreamPools;
 
 /**
- * The pipeline of a plain HTTP/1.1 proxy connection:
- * {@code headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
+ * The pipeline of an HTTP/1.1 proxy connection:
+ * {@code [tls → alpn] → headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
+ * On {@code ssl} addresses the HTTP handlers are added once the TLS handshake is done (see {@code TlsHandlers}).
  * The connection reads only when the proxy asks ({@code AUTO_READ} off); the proxy queues what one
  * socket read decoded and takes one message at a time.
  * <p>
@@ -45,12 +47,21 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     @Override
     public void initChannel(Channel ch, ListenSpec listener) {
         ch.config().setAutoRead(false);
+        if (listener.ssl()) {
+            // TLS first (certificate by SNI from the current snapshot), then HTTP/1.1 once the handshake is done;
+            // nginx gives the handshake the client header timeout.
+            TlsHandlers.addTls(ch.pipeline(), holder, listener, settings.clientHeaderTimeoutMillis(), this::addHttp1, null);
+            return;
+        }
+        addHttp1(ch.pipeline());
+    }
+
+    private void addHttp1(ChannelPipeline p) {
         HttpDecoderConfig cfg = new HttpDecoderConfig()
                 .setMaxInitialLineLength(settings.maxInitialLineLength())
                 .setMaxHeaderSize(settings.maxHeaderSize() * HttpProxySettings.HEADER_BUFFERS)
                 .setMaxChunkSize(MAX_CHUNK);
         ClientByteCounter bytes = new ClientByteCounter();
-        ChannelPipeline p = ch.pipeline();
         p.addLast(PipelineNames.HEADER_TIMEOUT, bytes);
         p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
                 new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));

@@ -231,6 +231,21 @@ public final class Gateway implements AutoCloseable {
         return port("proxy_listen");
     }
 
+    /** Port of the first TLS ({@code ssl}) listener of {@code key}. */
+    public int tlsPort(String key) {
+        return listeners.stream().filter(l -> l.key().equals(key) && l.ssl()).findFirst()
+                .orElseThrow(() -> new AssertionError("no ssl " + key + " in listeners.json: " + listeners))
+                .port();
+    }
+
+    public int proxyTlsPort() {
+        return tlsPort("proxy_listen");
+    }
+
+    public int adminTlsPort() {
+        return tlsPort("admin_listen");
+    }
+
     public int adminPort() {
         return port("admin_listen");
     }
