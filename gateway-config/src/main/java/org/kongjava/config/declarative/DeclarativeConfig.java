@@ -342,7 +342,7 @@ public final class DeclarativeConfig {
             migratePaths(input);
         }
         boolean idGiven = input.get("id") != null;
-        Entry entry = new Entry(kind, input, parent, idOf(kind, input), idGiven);
+        Entry entry = new Entry(kind, input, parent, idOf(kind, input, parent), idGiven);
         byKind.get(kind.key()).add(entry);
         for (DeclarativeKind.Nested n : kind.nested()) {
             Object v = nestedValues.get(n.childKey());
@@ -378,8 +378,12 @@ public final class DeclarativeConfig {
         return entry;
     }
 
-    /** The declared id, else Kong's UUIDv5 of the endpoint key, else a random one. */
-    private static String idOf(DeclarativeKind<?> kind, Map<String, Object> input) {
+    /**
+     * The declared id, else Kong's UUIDv5 of the endpoint key, else a random one. An endpoint key unique only
+     * within a parent (a target within its upstream) is first suffixed with {@code :<parent>}: the parent's id
+     * when nested, else the reference as written (name or id), as Kong's loader composes it.
+     */
+    private static String idOf(DeclarativeKind<?> kind, Map<String, Object> input, Entry parent) {
         Object id = input.get("id");
         if (id instanceof String s) {
             return s.toLowerCase(Locale.ROOT);
@@ -388,6 +392,13 @@ public final class DeclarativeConfig {
             return String.valueOf(id);
         }
         Object key = input.get(kind.type().endpointKeyField());
+        if (key instanceof String s && !s.isEmpty() && kind.keyScope() != null) {
+            Object scope = parent != null ? parent.id : input.get(kind.keyScope());
+            if (scope instanceof Map<?, ?> m && m.get("id") instanceof String sid) {
+                scope = sid;
+            }
+            key = scope instanceof String sc ? s + ":" + sc : null;
+        }
         String generated = key instanceof String s && !s.isEmpty()
                 ? Uuid5.forEntity(kind.key(), s).toString() : UUID.randomUUID().toString();
         input.put("id", generated);
@@ -450,7 +461,11 @@ public final class DeclarativeConfig {
             return; // a malformed value: the schema reports it
         }
         if (target == null) {
-            en.input.put(ref.field(), null); // validated without it; the reference error is reported instead
+            // Validated with a placeholder (a required foreign key must not read as missing); the reference
+            // error is reported instead, as Kong's loader does.
+            Map<String, Object> placeholder = new LinkedHashMap<>();
+            placeholder.put("id", new UUID(0, 0).toString());
+            en.input.put(ref.field(), placeholder);
             String key = en.endpointKey() != null ? en.endpointKey() : en.id;
             refErrors.computeIfAbsent(en.kind.key(), k -> new LinkedHashMap<>()).put(key,
                     "invalid reference '" + ref.field() + ": " + shown + "' (no such entry in '" + ref.parentKey() + "')");
@@ -570,8 +585,14 @@ public final class DeclarativeConfig {
         String keyField = kind.type().endpointKeyField();
         for (Entry en : entries) {
             String key = en.endpointKey();
+            String unique = key;
+            if (key != null && kind.keyScope() != null) {
+                // Unique per parent, compared normalized (10.0.0.1 and 10.0.0.1:8000 are the same target).
+                key = builtKey(kind, en.built);
+                unique = uniqueKey(kind, en.built);
+            }
             String problem = null;
-            if (key != null && keys.putIfAbsent(key, en) != null) {
+            if (key != null && keys.putIfAbsent(unique, en) != null) {
                 problem = "uniqueness violation: '" + kind.key() + "' entity with " + keyField + " set to '" + key
                         + "' already declared";
             } else if (ids.putIfAbsent(en.id, en) != null) {
@@ -584,6 +605,26 @@ public final class DeclarativeConfig {
                 m.put(key != null ? key : en.id, problem);
             }
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(DeclarativeKind<T> kind, Object built) {
+        return (T) built;
+    }
+
+    private static <T> String builtKey(DeclarativeKind<T> kind, Object built) {
+        return kind.type().endpointKey(cast(kind, built));
+    }
+
+    /** The endpoint key as the database keeps it unique: alone, or with the parent it is unique within. */
+    private static <T> String uniqueKey(DeclarativeKind<T> kind, Object built) {
+        T e = cast(kind, built);
+        String key = kind.type().endpointKey(e);
+        if (key == null || kind.keyScope() == null) {
+            return key;
+        }
+        Object ref = kind.type().encode(e).get(kind.keyScope());
+        return (ref instanceof Map<?, ?> m ? m.get("id") : ref) + " " + key;
     }
 
     @SuppressWarnings("unchecked")
@@ -684,18 +725,25 @@ public final class DeclarativeConfig {
         Map<String, UUID> keys = new HashMap<>();
         all.forEach((id, e) -> {
             if (type.endpointKey(e) != null) {
-                keys.put(type.endpointKey(e), id);
+                keys.put(uniqueKey(kind, e), id);
             }
         });
         for (T e : type.collection(imported).values()) {
             String key = type.endpointKey(e);
-            UUID holder = key == null ? null : keys.get(key);
+            String unique = uniqueKey(kind, e);
+            UUID holder = key == null ? null : keys.get(unique);
             if (holder != null && !holder.equals(type.id(e))) {
                 Map<String, Object> f = new LinkedHashMap<>();
                 f.put(type.endpointKeyField(), key);
+                if (kind.keyScope() != null) {
+                    f.put(kind.keyScope(), type.encode(e).get(kind.keyScope()));
+                }
                 throw EntityException.uniqueViolation(f);
             }
             all.put(type.id(e), e);
+            if (unique != null) {
+                keys.put(unique, type.id(e));
+            }
         }
         return type.withAll(base, all);
     }

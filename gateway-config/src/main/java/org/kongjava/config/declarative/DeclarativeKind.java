@@ -4,6 +4,8 @@ import java.util.List;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.config.schema.TargetSchema;
+import org.kongjava.config.schema.UpstreamSchema;
 
 /**
  * How one entity type appears in a declarative file: its top-level key, the children that may be nested in
@@ -15,8 +17,11 @@ import org.kongjava.config.schema.ServiceSchema;
  * @param nested          children written inside this entity
  * @param refs            foreign keys of this entity
  * @param nestedNotYet    children Kong allows nested here whose type kong-java does not support yet
+ * @param keyScope        the foreign key within whose parent the endpoint key is unique (targets: {@code upstream}),
+ *                        or null when it is unique globally
  */
-record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, List<Ref> refs, List<String> nestedNotYet) {
+record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, List<Ref> refs, List<String> nestedNotYet,
+                          String keyScope) {
 
     /** Kong's singular name ({@code service}), used in {@code flattened_errors}. */
     String singular() {
@@ -34,15 +39,19 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
     /** Supported kinds, parents before children (the order of loading and export). */
     static final List<DeclarativeKind<?>> SUPPORTED = List.of(
             new DeclarativeKind<>("services", ServiceSchema.INSTANCE,
-                    List.of(new Nested("routes", "service")), List.of(), List.of("plugins")),
+                    List.of(new Nested("routes", "service")), List.of(), List.of("plugins"), null),
             new DeclarativeKind<>("routes", RouteSchema.INSTANCE,
-                    List.of(), List.of(new Ref("service", "services")), List.of("plugins")));
+                    List.of(), List.of(new Ref("service", "services")), List.of("plugins"), null),
+            new DeclarativeKind<>("upstreams", UpstreamSchema.INSTANCE,
+                    List.of(new Nested("targets", "upstream")), List.of(), List.of(), null),
+            new DeclarativeKind<>("targets", TargetSchema.INSTANCE,
+                    List.of(), List.of(new Ref("upstream", "upstreams")), List.of(), "upstream"));
 
     /**
      * Entity keys Kong 3.x accepts that kong-java does not store yet: a file containing them loads, and the
      * loader reports what it skipped. A type moves from here to {@link #SUPPORTED} when it is implemented.
      */
-    static final List<String> NOT_YET_SUPPORTED = List.of("upstreams", "targets", "certificates", "snis",
+    static final List<String> NOT_YET_SUPPORTED = List.of("certificates", "snis",
             "ca_certificates", "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
             "acls", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "keyauth_credentials",
             "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "workspaces", "parameters");

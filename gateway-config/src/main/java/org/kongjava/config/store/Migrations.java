@@ -44,6 +44,16 @@ public final class Migrations {
                             + " certificate_id TEXT REFERENCES certificates (id) ON DELETE RESTRICT,"
                             + " created_at BIGINT NOT NULL, doc TEXT NOT NULL)",
                     "CREATE INDEX snis_certificate_id_idx ON snis (certificate_id)"),
+                    List.of()),
+            // Independent of every other migration after 000_base: it only adds its own two tables.
+            new Migration("002_upstreams", List.of(
+                    "CREATE TABLE upstreams (id TEXT PRIMARY KEY, name TEXT UNIQUE, created_at BIGINT NOT NULL,"
+                            + " doc TEXT NOT NULL)",
+                    // name is the normalized target (host:port); created_at is in milliseconds, as targets keep it.
+                    "CREATE TABLE targets (id TEXT PRIMARY KEY, name TEXT,"
+                            + " upstream_id TEXT NOT NULL REFERENCES upstreams (id) ON DELETE CASCADE,"
+                            + " created_at BIGINT NOT NULL, doc TEXT NOT NULL, UNIQUE (upstream_id, name))",
+                    "CREATE INDEX targets_upstream_id_idx ON targets (upstream_id)"),
                     List.of()));
 
     /**

@@ -9,10 +9,12 @@ import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
 import org.kongjava.config.schema.SniSchema;
+import org.kongjava.config.schema.TargetSchema;
+import org.kongjava.config.schema.UpstreamSchema;
 
 /**
  * How one entity type is kept in a SQL store: one table per type with the id as primary key, the endpoint
- * key as a UNIQUE column, each foreign key as a real column with its ON DELETE rule, and the entity's
+ * key as a UNIQUE column (targets: unique per upstream), each foreign key as a real column with its ON DELETE rule, and the entity's
  * Kong JSON as a document column. Adding an entity type is one entry in {@link #ALL} plus a migration
  * creating its table.
  *
@@ -34,7 +36,11 @@ record StoredKind<T>(EntityType<T> type, String table, List<ForeignKey> foreignK
             new StoredKind<>(ServiceSchema.INSTANCE, "services", List.of()),
             new StoredKind<>(RouteSchema.INSTANCE, "routes", List.of(new ForeignKey("service", "services"))),
             new StoredKind<>(CertificateSchema.STORED, "certificates", List.of()),
-            new StoredKind<>(SniSchema.INSTANCE, "snis", List.of(new ForeignKey("certificate", "certificates"))));
+            new StoredKind<>(SniSchema.INSTANCE, "snis", List.of(new ForeignKey("certificate", "certificates"))),
+            new StoredKind<>(UpstreamSchema.INSTANCE, "upstreams", List.of()),
+            // A target's endpoint key (host:port) is unique per upstream, so its name column is UNIQUE together
+            // with upstream_id; the writer frees and reuses it exactly as it does a global name.
+            new StoredKind<>(TargetSchema.INSTANCE, "targets", List.of(new ForeignKey("upstream", "upstreams"))));
 
     Map<UUID, T> collection(EntitySet set) {
         return type.collection(set);

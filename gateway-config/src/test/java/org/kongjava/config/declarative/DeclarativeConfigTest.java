@@ -14,7 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
+import org.kongjava.config.model.Target;
+import org.kongjava.config.model.Upstream;
 import org.kongjava.config.schema.EntityException;
+import org.kongjava.config.schema.TargetSchema;
+import org.kongjava.config.schema.UpstreamSchema;
 
 class DeclarativeConfigTest {
     /** Kong's real declarative files, from ../shared/fixtures/kong. */
@@ -159,18 +163,127 @@ class DeclarativeConfigTest {
     void unsupportedEntityTypesAreSkippedAndReported() {
         DeclarativeConfig.Result r = parse("""
                 _format_version: "3.0"
-                upstreams:
-                - name: u
-                  targets: [{target: 1.2.3.4:80}, {target: 1.2.3.5:80}]
+                certificates:
+                - cert: x
+                  key: y
+                  snis: [{name: a.example}, {name: b.example}]
                 services:
                 - name: s
                   host: s.example
                   plugins: [{name: cors}]
                 """);
         assertEquals(1, r.entities().services().size());
-        assertEquals(List.of(new DeclarativeConfig.Skipped("upstreams", "upstreams", 1),
-                new DeclarativeConfig.Skipped("targets", "upstreams[].targets", 2),
+        assertEquals(List.of(new DeclarativeConfig.Skipped("certificates", "certificates", 1),
+                new DeclarativeConfig.Skipped("snis", "certificates[].snis", 2),
                 new DeclarativeConfig.Skipped("plugins", "services[].plugins", 1)), r.skipped());
+    }
+
+    @Test
+    void upstreamsWithNestedAndFlatTargets() {
+        DeclarativeConfig.Result r = parse("""
+                _format_version: "3.0"
+                upstreams:
+                - name: billing.internal
+                  algorithm: least-connections
+                  targets:
+                  - target: 10.0.0.11:8080
+                  - target: 10.0.0.12
+                    weight: 50
+                - name: other
+                  id: 9f0e0d4c-1111-4222-8333-444455556666
+                targets:
+                - target: 10.0.0.13:8080
+                  upstream: billing.internal
+                - target: 10.0.0.11:8080
+                  upstream: 9f0e0d4c-1111-4222-8333-444455556666
+                  tags: [flat]
+                """);
+        EntitySet set = r.entities();
+        assertEquals(List.of(), r.skipped());
+        UUID billing = Uuid5.forEntity("upstreams", "billing.internal");
+        UUID other = UUID.fromString("9f0e0d4c-1111-4222-8333-444455556666");
+        assertEquals(Upstream.Algorithm.LEAST_CONNECTIONS, set.upstreams().get(billing).algorithm());
+        assertEquals(2, set.upstreams().size());
+        assertEquals(4, set.targets().size());
+        // Kong's ids for targets: the endpoint key composed with the parent (its id when nested, the reference as written when flat).
+        Target nested = set.targets().get(Uuid5.forEntity("targets", "10.0.0.11:8080:" + billing));
+        assertEquals(billing, nested.upstreamId());
+        Target defaulted = set.targets().get(Uuid5.forEntity("targets", "10.0.0.12:" + billing));
+        assertEquals("10.0.0.12:8000", defaulted.target());
+        assertEquals(50, defaulted.weight());
+        Target byName = set.targets().get(Uuid5.forEntity("targets", "10.0.0.13:8080:billing.internal"));
+        assertEquals(billing, byName.upstreamId());
+        Target byId = set.targets().get(Uuid5.forEntity("targets", "10.0.0.11:8080:" + other));
+        assertEquals(other, byId.upstreamId());
+        assertEquals(List.of("flat"), byId.tags());
+        // Ids are stable across loads.
+        assertEquals(set.targets().keySet(), parse(DeclarativeConfig.exportYaml(set)).entities().targets().keySet());
+    }
+
+    @Test
+    void targetProblems() {
+        EntityException dup = invalid("""
+                _format_version: "3.0"
+                upstreams:
+                - name: u
+                  targets: [{target: 10.0.0.1}, {target: "10.0.0.1:8000", id: 11111111-2222-4333-8444-555555555555}]
+                """);
+        assertEquals(Map.of("targets", Map.of("10.0.0.1:8000",
+                "uniqueness violation: 'targets' entity with target set to '10.0.0.1:8000' already declared")), dup.fields());
+        EntityException dangling = invalid("""
+                _format_version: "3.0"
+                targets:
+                - target: 10.0.0.1:80
+                  upstream: nowhere
+                """);
+        assertEquals(Map.of("targets", Map.of("10.0.0.1:80",
+                "invalid reference 'upstream: nowhere' (no such entry in 'upstreams')")), dangling.fields());
+        EntityException doubleParent = invalid("""
+                _format_version: "3.0"
+                upstreams:
+                - name: u
+                  targets: [{target: 10.0.0.1, upstream: u}]
+                """);
+        assertEquals("value must be null", ((Map<?, ?>) ((List<?>) ((Map<?, ?>) ((List<?>) doubleParent.fields()
+                .get("upstreams")).get(0)).get("targets")).get(0)).get("upstream"));
+        // The same target under two upstreams is fine.
+        assertEquals(2, parse("""
+                _format_version: "3.0"
+                upstreams:
+                - {name: a, targets: [{target: 10.0.0.1}]}
+                - {name: b, targets: [{target: 10.0.0.1}]}
+                """).entities().targets().size());
+    }
+
+    @Test
+    void mergeKeepsUpstreamsAndChecksTargetsPerUpstream() {
+        EntitySet base = parse("""
+                _format_version: "3.0"
+                services: [{name: s, host: a.example}]
+                upstreams:
+                - {name: a, targets: [{target: 10.0.0.1}]}
+                """).entities();
+        EntitySet imported = parse("""
+                _format_version: "3.0"
+                upstreams:
+                - {name: b, targets: [{target: 10.0.0.1}]}
+                """).entities();
+        EntitySet merged = DeclarativeConfig.merge(base, imported, 9);
+        assertEquals(9, merged.version());
+        assertEquals(1, merged.services().size());
+        assertEquals(2, merged.upstreams().size());
+        assertEquals(2, merged.targets().size());
+        // A different target id claiming 10.0.0.1:8000 under upstream a collides with the stored one.
+        UUID a = Uuid5.forEntity("upstreams", "a");
+        EntitySet clash = parse("""
+                _format_version: "3.0"
+                upstreams:
+                - name: a
+                  targets: [{target: 10.0.0.1, id: 11111111-2222-4333-8444-555555555555}]
+                """).entities();
+        EntityException e = assertThrows(EntityException.class, () -> DeclarativeConfig.merge(base, clash, 10));
+        assertEquals("10.0.0.1:8000", e.fields().get("target"));
+        assertEquals(Map.of("id", a.toString()), e.fields().get("upstream"));
     }
 
     @Test
@@ -197,11 +310,29 @@ class DeclarativeConfigTest {
             DeclarativeConfig.Result again = DeclarativeConfig.parse(yaml, DeclarativeConfig.Syntax.YAML, 3, 1_800_000_000L);
             assertEquals(first.entities().services(), again.entities().services(), f);
             assertEquals(first.entities().routes(), again.entities().routes(), f);
+            assertEquals(first.entities().upstreams(), again.entities().upstreams(), f);
+            assertEquals(first.entities().targets(), again.entities().targets(), f);
             assertEquals(yaml, DeclarativeConfig.exportYaml(again.entities()), f);
         }
         DeclarativeConfig.Result burst = DeclarativeConfig.load(fixture("burst.yml"), 1, 1_700_000_000L);
         assertTrue(burst.entities().services().size() > 100, "burst services: " + burst.entities().services().size());
-        assertTrue(burst.skipped().stream().anyMatch(s -> s.entityType().equals("upstreams")), burst.skipped().toString());
+        assertTrue(burst.skipped().stream().noneMatch(s -> s.entityType().equals("upstreams")
+                || s.entityType().equals("targets")), burst.skipped().toString());
+        assertEquals(236, burst.entities().upstreams().size());
+        assertEquals(237, burst.entities().targets().size());
+        Upstream grafana = UpstreamSchema.INSTANCE.find(burst.entities(), "grafana.monitoring.svc");
+        assertEquals(Uuid5.forEntity("upstreams", "grafana.monitoring.svc"), grafana.id());
+        assertEquals(List.of(200, 302), grafana.healthchecks().active().healthy().httpStatuses());
+        assertEquals(10000, grafana.slots());
+        List<Target> gt = TargetSchema.INSTANCE.ofUpstream(burst.entities(), grafana.id());
+        assertEquals(1, gt.size());
+        assertEquals("100.121.148.48:3000", gt.get(0).target());
+        assertEquals(100, gt.get(0).weight());
+        DeclarativeConfig.Result sync4 = DeclarativeConfig.load(fixture("deck-sync-004-upstream-target.yaml"), 1, 1_700_000_000L);
+        Upstream u1 = UpstreamSchema.INSTANCE.find(sync4.entities(), "upstream1");
+        assertEquals(List.of("198.51.100.11:80"),
+                TargetSchema.INSTANCE.ofUpstream(sync4.entities(), u1.id()).stream().map(Target::target).toList());
+        assertEquals(List.of(), sync4.skipped());
         assertTrue(burst.skipped().stream().anyMatch(s -> s.location().equals("services[].routes[].plugins")), burst.skipped().toString());
         DeclarativeConfig.Result deck = DeclarativeConfig.load(fixture("deck-sync-002-services-routes.yaml"), 1, 1_700_000_000L);
         Route r1 = deck.entities().routes().get(UUID.fromString("87b6a97e-f3f7-4c47-857a-7464cb9e202b"));

@@ -19,6 +19,10 @@ import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.config.schema.TargetSchema;
+import org.kongjava.config.schema.UpstreamSchema;
+import org.kongjava.config.model.Target;
+import org.kongjava.config.model.Upstream;
 
 /** What every persistent {@link ConfigStore} guarantees; one subclass per store. */
 abstract class ConfigStoreContract {
@@ -173,6 +177,109 @@ abstract class ConfigStoreContract {
             assertTrue(ms < 1000, "propagation took " + ms + " ms");
             assertNotNull(ServiceSchema.INSTANCE.find(got, "shared"));
             assertTrue(watcher.reachable());
+        }
+    }
+
+    static EntitySet withUpstream(EntitySet set, String name) {
+        Map<String, Object> in = new LinkedHashMap<>();
+        in.put("name", name);
+        in.put("algorithm", "least-connections");
+        in.put("healthchecks", Map.of("active", Map.of("http_path", "/health",
+                "healthy", Map.of("interval", 5, "http_statuses", List.of(200, 302)))));
+        in.put("tags", List.of("lb"));
+        return UpstreamSchema.INSTANCE.insert(set, in, NOW).next();
+    }
+
+    static EntitySet withTarget(EntitySet set, String upstream, String target) {
+        Upstream u = UpstreamSchema.INSTANCE.find(set, upstream);
+        return TargetSchema.INSTANCE.insert(set, Map.of("target", target, "upstream", Map.of("id", u.id().toString()),
+                "weight", 40), NOW).next();
+    }
+
+    @Test
+    void upstreamsAndTargetsSurviveARestart() throws Exception {
+        EntitySet a;
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            a = withTarget(withTarget(withTarget(withUpstream(withUpstream(base, "billing"), "other"),
+                    "billing", "10.0.0.1:8080"), "billing", "10.0.0.2"), "other", "10.0.0.1:8080");
+            s.commit(base, a);
+        }
+        try (JdbcConfigStore s = open()) {
+            EntitySet loaded = s.load();
+            assertEquals(a.version(), loaded.version());
+            assertEquals(a.upstreams(), loaded.upstreams());
+            assertEquals(a.targets(), loaded.targets());
+            Upstream billing = UpstreamSchema.INSTANCE.find(loaded, "billing");
+            assertEquals(List.of(200, 302), billing.healthchecks().active().healthy().httpStatuses());
+            assertEquals(List.of("10.0.0.1:8080", "10.0.0.2:8000"),
+                    TargetSchema.INSTANCE.ofUpstream(loaded, billing.id()).stream().map(Target::target).sorted().toList());
+            // Updates and deletes of single targets are stored too.
+            Target first = TargetSchema.INSTANCE.findIn(loaded, billing.id(), "10.0.0.1:8080");
+            EntitySet b = TargetSchema.INSTANCE.update(loaded, first.id().toString(), Map.of("weight", 0), NOW).next();
+            b = TargetSchema.INSTANCE.delete(b, TargetSchema.INSTANCE.findIn(b, billing.id(), "10.0.0.2:8000"));
+            s.commit(loaded, b);
+            EntitySet again = open().load();
+            assertEquals(b.targets(), again.targets());
+            assertEquals(0, again.targets().get(first.id()).weight());
+        }
+    }
+
+    @Test
+    void deletingAnUpstreamRemovesItsTargets() throws Exception {
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            EntitySet a = withTarget(withTarget(withTarget(withUpstream(withUpstream(base, "gone"), "kept"),
+                    "gone", "10.0.0.1:80"), "gone", "10.0.0.2:80"), "kept", "10.0.0.1:80");
+            s.commit(base, a);
+            UUID gone = UpstreamSchema.INSTANCE.find(a, "gone").id();
+            EntitySet b = UpstreamSchema.INSTANCE.delete(a, UpstreamSchema.INSTANCE.find(a, "gone"));
+            assertEquals(1, b.targets().size());
+            s.commit(a, b);
+            EntitySet loaded = open().load();
+            assertEquals(b.upstreams(), loaded.upstreams());
+            assertEquals(b.targets(), loaded.targets());
+            // The database cascades by itself too: a set that drops only the upstream loses its targets on disk.
+            UUID kept = UpstreamSchema.INSTANCE.find(b, "kept").id();
+            Map<UUID, Upstream> none = new LinkedHashMap<>(b.upstreams());
+            none.remove(kept);
+            EntitySet c = new EntitySet(b.version() + 1, b.services(), b.routes(), b.certificates(), b.snis(), none, b.targets());
+            s.commit(b, c);
+            assertEquals(Map.of(), open().load().targets());
+            assertFalse(loaded.upstreams().containsKey(gone));
+        }
+    }
+
+    @Test
+    void uniqueViolationsOfUpstreamsAndTargetsRollBack() throws Exception {
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            EntitySet a = withTarget(withUpstream(base, "u"), "u", "10.0.0.1:80");
+            s.commit(base, a);
+            Target t = a.targets().values().iterator().next();
+            // A second target with the same host:port in the same upstream (a different id), plus a new service.
+            EntitySet b = withService(a, "new").withTarget(new Target(UUID.randomUUID(), t.upstreamId(), t.target(),
+                    5, null, t.createdAtMillis() + 1, t.updatedAtMillis() + 1));
+            IOException e = assertThrows(IOException.class, () -> s.commit(a, b));
+            assertFalse(e instanceof ConcurrentChangeException);
+            EntitySet loaded = s.load();
+            assertEquals(a.version(), loaded.version());
+            assertEquals(Map.of(), loaded.services());
+            assertEquals(a.targets(), loaded.targets());
+            // A second upstream with a taken name.
+            Upstream u = UpstreamSchema.INSTANCE.find(a, "u");
+            Upstream twin = new Upstream(UUID.randomUUID(), u.name(), u.algorithm(), u.hashOn(), u.hashFallback(),
+                    u.hashOnHeader(), u.hashFallbackHeader(), u.hashOnCookie(), u.hashOnCookiePath(), u.hashOnQueryArg(),
+                    u.hashFallbackQueryArg(), u.hashOnUriCapture(), u.hashFallbackUriCapture(), u.slots(), u.healthchecks(),
+                    u.hostHeader(), u.clientCertificate(), u.useSrvName(), u.tags(), u.createdAt(), u.updatedAt());
+            EntitySet c = withService(a, "new2").withUpstream(twin);
+            assertThrows(IOException.class, () -> s.commit(a, c));
+            assertEquals(a.upstreams(), s.load().upstreams());
+            assertEquals(Map.of(), s.load().services());
+            // The same target in another upstream is allowed, and the store still works.
+            EntitySet d = withTarget(withUpstream(a, "v"), "v", "10.0.0.1:80");
+            s.commit(a, d);
+            assertEquals(2, open().load().targets().size());
         }
     }
 }

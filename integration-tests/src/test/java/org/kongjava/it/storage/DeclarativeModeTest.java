@@ -52,8 +52,9 @@ class DeclarativeModeTest {
         Map.Entry<Integer, String> parse = Gateway.cli(dir, "config", "parse", fixture("burst.yml").toString());
         assertEquals(0, parse.getKey(), parse.getValue());
         assertTrue(parse.getValue().contains("parse successful"), parse.getValue());
-        assertTrue(parse.getValue().contains("skipped") && parse.getValue().contains("upstreams"),
+        assertTrue(parse.getValue().contains("skipped") && parse.getValue().contains("plugins"),
                 "unsupported entity types are reported: " + parse.getValue());
+        assertTrue(parse.getValue().contains("upstreams: 236, targets: 237"), "upstreams and targets are loaded: " + parse.getValue());
         Path a = dir.resolve("a");
         Path b = dir.resolve("b");
         Path confA = Gateway.writeConf(a, "");
@@ -70,6 +71,10 @@ class DeclarativeModeTest {
         assertEquals(0, Gateway.cli(dir, "config", "db_export", exportB.toString(), "-c", confB.toString(), "-p", b.toString()).getKey());
         assertEquals(Files.readString(exportA), Files.readString(exportB));
         assertTrue(Files.readString(exportA).contains("58076db2-28b6-423b-ba39-a797193017f7"));
+        // Upstreams and targets went through the store and back: burst's and deck-sync-004's.
+        assertTrue(Files.readString(exportA).contains("name: upstream1"), "exported upstream");
+        assertTrue(Files.readString(exportA).contains("target: 198.51.100.11:80"), "exported target");
+        assertTrue(Files.readString(exportA).contains("target: 100.121.148.48:3000"), "exported burst target");
         Map.Entry<Integer, String> again = Gateway.cli(dir, "config", "db_export", exportB.toString(), "-c", confB.toString(), "-p", b.toString());
         assertEquals(1, again.getKey(), "never overwrites");
     }
