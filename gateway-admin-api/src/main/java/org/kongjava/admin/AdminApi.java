@@ -18,6 +18,7 @@ import org.kongjava.config.schema.ServiceSchema;
 import org.kongjava.config.store.DeclarativeConfigStore;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.snapshot.ConfigWriter;
+import org.kongjava.tls.TlsPemChecks;
 
 /**
  * The endpoints: node information, and CRUD for services and routes built from their schemas (as Kong's
@@ -324,8 +325,8 @@ final class AdminApi {
         // Parsing a large file is real work: it runs on the config writer thread, never on the event loop.
         return ctx.writer().<DeclarativeConfig.Result>submit(cur -> {
             DeclarativeConfig.Result r = source != null
-                    ? DeclarativeConfig.parse(source, DeclarativeConfig.Syntax.AUTO, cur.version() + 1, now)
-                    : DeclarativeConfig.fromDocument(object, cur.version() + 1, now);
+                    ? DeclarativeConfig.parse(source, DeclarativeConfig.Syntax.AUTO, cur.version() + 1, now, TlsPemChecks.INSTANCE)
+                    : DeclarativeConfig.fromDocument(object, cur.version() + 1, now, TlsPemChecks.INSTANCE);
             store.stage(r.hash());
             return new ConfigWriter.Result<>(r.entities(), r);
         }).handle((r, err) -> {

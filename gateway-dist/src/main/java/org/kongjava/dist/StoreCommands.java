@@ -202,7 +202,8 @@ final class StoreCommands {
             throw new IllegalArgumentException("no file at: " + file);
         }
         try {
-            return DeclarativeConfig.load(file, 1, now);
+            // Certificates' PEM texts are checked as the Admin API checks them (gateway-config cannot parse PEM).
+            return DeclarativeConfig.load(file, 1, now, org.kongjava.tls.TlsPemChecks.INSTANCE);
         } catch (EntityException e) {
             err.println("Error: Failed parsing:");
             err.println(DeclarativeErrors.format(e));

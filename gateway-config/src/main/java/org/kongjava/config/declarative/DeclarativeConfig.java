@@ -18,8 +18,12 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Sni;
 import org.kongjava.config.schema.EntityException;
+import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.PemChecks;
+import org.kongjava.config.schema.SniSchema;
 import org.kongjava.config.route.PathNormalizer;
 import org.yaml.snakeyaml.DumperOptions;
 import org.yaml.snakeyaml.LoaderOptions;
@@ -89,6 +93,14 @@ public final class DeclarativeConfig {
      * @throws EntityException          code 14 when it does not parse or validate
      */
     public static Result load(Path file, long version, long now) throws IOException {
+        return load(file, version, now, null);
+    }
+
+    /**
+     * {@link #load(Path, long, long)} checking certificates' PEM texts with {@code pem} (e.g. gateway-tls's
+     * {@code TlsPemChecks}); with null they are taken as they are, as without it.
+     */
+    public static Result load(Path file, long version, long now, PemChecks pem) throws IOException {
         String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
         Syntax syntax;
         if (name.endsWith(".json")) {
@@ -98,24 +110,38 @@ public final class DeclarativeConfig {
         } else {
             throw new IllegalArgumentException(file + ": unsupported file extension (expected .yml, .yaml or .json)");
         }
-        return parse(Files.readString(file, StandardCharsets.UTF_8), syntax, version, now);
+        return parse(Files.readString(file, StandardCharsets.UTF_8), syntax, version, now, pem);
     }
 
-    /** Parses and validates text; the hash is the md5 of {@code text}. */
+    /**
+     * Parses and validates text; the hash is the md5 of {@code text}. Certificates' PEM texts are not checked
+     * (this module cannot parse PEM): use {@link #parse(String, Syntax, long, long, PemChecks)} where a
+     * {@link PemChecks} is at hand.
+     */
     public static Result parse(String text, Syntax syntax, long version, long now) {
+        return parse(text, syntax, version, now, null);
+    }
+
+    /** {@link #parse(String, Syntax, long, long)} checking certificates with {@code pem} when it is not null. */
+    public static Result parse(String text, Syntax syntax, long version, long now, PemChecks pem) {
         Object doc = read(text, syntax);
-        return fromDocument(doc, version, now, md5(text));
+        return fromDocument(doc, version, now, md5(text), pem);
     }
 
     /** Validates an already parsed document (e.g. a JSON request body); its hash is that of its JSON encoding. */
     public static Result fromDocument(Object doc, long version, long now) {
+        return fromDocument(doc, version, now, (PemChecks) null);
+    }
+
+    /** {@link #fromDocument(Object, long, long)} checking certificates with {@code pem} when it is not null. */
+    public static Result fromDocument(Object doc, long version, long now, PemChecks pem) {
         String hash;
         try {
             hash = md5(JSON.writeValueAsString(doc));
         } catch (JsonProcessingException e) {
             hash = EMPTY_HASH;
         }
-        return fromDocument(doc, version, now, hash);
+        return fromDocument(doc, version, now, hash, pem);
     }
 
     private static Object read(String text, Syntax syntax) {
@@ -177,13 +203,15 @@ public final class DeclarativeConfig {
         }
 
         String endpointKey() {
-            Object v = input.get(kind.type().endpointKeyField());
+            String field = kind.endpointKeyField();
+            Object v = field == null ? null : input.get(field);
             return v instanceof String s ? s : null;
         }
     }
 
     @SuppressWarnings("unchecked")
-    private static Result fromDocument(Object doc, long version, long now, String hash) {
+    private static Result fromDocument(Object doc, long version, long now, String hash, PemChecks pem) {
+        CertificateSchema certificates = pem == null ? null : new CertificateSchema(pem);
         if (!(doc instanceof Map<?, ?> rootRaw)) {
             throw parseFailure(doc == null ? "expected an object" : "expected an object");
         }
@@ -270,7 +298,7 @@ public final class DeclarativeConfig {
                 for (DeclarativeKind.Ref ref : k.refs()) {
                     resolveRef(en, ref, byId, byEndpoint, refErrors);
                 }
-                validate(en, now);
+                validate(en, now, certificates);
             }
         }
         // The error tree of entity (schema) errors.
@@ -391,7 +419,8 @@ public final class DeclarativeConfig {
         if (id != null) {
             return String.valueOf(id);
         }
-        Object key = input.get(kind.type().endpointKeyField());
+        // Certificates have no endpoint key: Kong gives one without an id a random id.
+        Object key = kind.endpointKeyField() == null ? null : input.get(kind.endpointKeyField());
         if (key instanceof String s && !s.isEmpty() && kind.keyScope() != null) {
             Object scope = parent != null ? parent.id : input.get(kind.keyScope());
             if (scope instanceof Map<?, ?> m && m.get("id") instanceof String sid) {
@@ -476,9 +505,10 @@ public final class DeclarativeConfig {
         en.input.put(ref.field(), idRef);
     }
 
-    private static void validate(Entry en, long now) {
+    private static void validate(Entry en, long now, CertificateSchema certificates) {
+        EntityType<?> type = certificates != null && en.kind.key().equals("certificates") ? certificates : en.kind.type();
         try {
-            en.built = en.kind.type().restore(en.input, now);
+            en.built = type.restore(en.input, now);
         } catch (EntityException e) {
             Map<String, Object> f = e.fields() != null ? e.fields() : Map.of("@entity", List.of(e.getMessage()));
             Map<String, Object> errs = errorsOf(en);
@@ -582,7 +612,7 @@ public final class DeclarativeConfig {
     private static void checkUnique(DeclarativeKind<?> kind, List<Entry> entries, Map<String, Object> out) {
         Map<String, Entry> ids = new HashMap<>();
         Map<String, Entry> keys = new HashMap<>();
-        String keyField = kind.type().endpointKeyField();
+        String keyField = kind.endpointKeyField();
         for (Entry en : entries) {
             String key = en.endpointKey();
             String unique = key;
@@ -666,19 +696,39 @@ public final class DeclarativeConfig {
     /**
      * The export form ({@code db_export}, {@code GET /config}): {@code _format_version: "3.0"},
      * {@code _transform: false}, then one flat list per entity type, parents first, every field present
-     * (unset as null) and every foreign key as the parent's id string. Re-importing it reproduces the set.
+     * (unset as null) and every foreign key as the parent's id string; except SNIs, which are written nested in
+     * their certificate ({@code certificates[].snis[]}, as Kong's own export does). Re-importing it reproduces the set.
      */
     public static Map<String, Object> export(EntitySet set) {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("_format_version", "3.0");
         doc.put("_transform", false);
         for (DeclarativeKind<?> k : DeclarativeKind.SUPPORTED) {
+            if (k.key().equals("snis")) {
+                continue; // nested in their certificates below
+            }
             List<Map<String, Object>> list = exportKind(k, set);
+            if (k.key().equals("certificates")) {
+                nestSnis(list, set);
+            }
             if (!list.isEmpty()) {
                 doc.put(k.key(), list);
             }
         }
         return doc;
+    }
+
+    /** Puts each certificate's SNIs (in page order, without the foreign key nesting implies) into its {@code snis}. */
+    private static void nestSnis(List<Map<String, Object>> certificates, EntitySet set) {
+        Map<String, List<Map<String, Object>>> byCert = new HashMap<>();
+        for (Sni s : SniSchema.INSTANCE.ordered(set)) {
+            Map<String, Object> m = SniSchema.INSTANCE.encode(s);
+            m.remove("certificate");
+            byCert.computeIfAbsent(s.certificateId().toString(), k -> new ArrayList<>()).add(m);
+        }
+        for (Map<String, Object> c : certificates) {
+            c.put("snis", byCert.getOrDefault((String) c.get("id"), List.of()));
+        }
     }
 
     private static <T> List<Map<String, Object>> exportKind(DeclarativeKind<T> kind, EntitySet set) {
@@ -712,7 +762,7 @@ public final class DeclarativeConfig {
      * @return the merged set, with {@code version}
      */
     public static EntitySet merge(EntitySet base, EntitySet imported, long version) {
-        EntitySet out = base.withVersion(version); // kinds the file cannot hold (certificates) stay as stored
+        EntitySet out = base.withVersion(version); // kinds the file cannot hold stay as stored
         for (DeclarativeKind<?> k : DeclarativeKind.SUPPORTED) {
             out = mergeKind(k, out, imported);
         }

@@ -1,9 +1,11 @@
 package org.kongjava.config.declarative;
 
 import java.util.List;
+import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
+import org.kongjava.config.schema.SniSchema;
 import org.kongjava.config.schema.TargetSchema;
 import org.kongjava.config.schema.UpstreamSchema;
 
@@ -28,6 +30,14 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
         return key.substring(0, key.length() - 1);
     }
 
+    /**
+     * The field holding the endpoint key (references by it, Kong's UUIDv5 ids, uniqueness), or null for
+     * certificates, which Kong addresses only by id (their SNI names are separate entities).
+     */
+    String endpointKeyField() {
+        return key.equals("certificates") ? null : type.endpointKeyField();
+    }
+
     /** A child kind nested under this one; {@code foreignKey} is the child's field pointing to the parent. */
     record Nested(String childKey, String foreignKey) {
     }
@@ -45,13 +55,19 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
             new DeclarativeKind<>("upstreams", UpstreamSchema.INSTANCE,
                     List.of(new Nested("targets", "upstream")), List.of(), List.of(), null),
             new DeclarativeKind<>("targets", TargetSchema.INSTANCE,
-                    List.of(), List.of(new Ref("upstream", "upstreams")), List.of(), "upstream"));
+                    List.of(), List.of(new Ref("upstream", "upstreams")), List.of(), "upstream"),
+            // PEM texts are checked only when the caller passes a PemChecks (DeclarativeConfig.parse with one);
+            // this module cannot parse PEM itself, gateway-tls can.
+            new DeclarativeKind<>("certificates", CertificateSchema.STORED,
+                    List.of(new Nested("snis", "certificate")), List.of(), List.of(), null),
+            new DeclarativeKind<>("snis", SniSchema.INSTANCE,
+                    List.of(), List.of(new Ref("certificate", "certificates")), List.of(), null));
 
     /**
      * Entity keys Kong 3.x accepts that kong-java does not store yet: a file containing them loads, and the
      * loader reports what it skipped. A type moves from here to {@link #SUPPORTED} when it is implemented.
      */
-    static final List<String> NOT_YET_SUPPORTED = List.of("certificates", "snis",
+    static final List<String> NOT_YET_SUPPORTED = List.of(
             "ca_certificates", "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
             "acls", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "keyauth_credentials",
             "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "workspaces", "parameters");

@@ -1,6 +1,7 @@
 package org.kongjava.config.declarative;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -16,7 +17,9 @@ import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
 import org.kongjava.config.model.Target;
 import org.kongjava.config.model.Upstream;
+import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityException;
+import org.kongjava.config.schema.SniSchema;
 import org.kongjava.config.schema.TargetSchema;
 import org.kongjava.config.schema.UpstreamSchema;
 
@@ -163,19 +166,82 @@ class DeclarativeConfigTest {
     void unsupportedEntityTypesAreSkippedAndReported() {
         DeclarativeConfig.Result r = parse("""
                 _format_version: "3.0"
-                certificates:
+                ca_certificates:
                 - cert: x
-                  key: y
-                  snis: [{name: a.example}, {name: b.example}]
+                consumers:
+                - username: u
+                  keyauth_credentials: [{key: a}, {key: b}]
                 services:
                 - name: s
                   host: s.example
                   plugins: [{name: cors}]
                 """);
         assertEquals(1, r.entities().services().size());
-        assertEquals(List.of(new DeclarativeConfig.Skipped("certificates", "certificates", 1),
-                new DeclarativeConfig.Skipped("snis", "certificates[].snis", 2),
+        assertEquals(List.of(new DeclarativeConfig.Skipped("ca_certificates", "ca_certificates", 1),
+                new DeclarativeConfig.Skipped("consumers", "consumers", 1),
+                new DeclarativeConfig.Skipped("keyauth_credentials", "consumers[].keyauth_credentials", 2),
                 new DeclarativeConfig.Skipped("plugins", "services[].plugins", 1)), r.skipped());
+    }
+
+    @Test
+    void certificatesWithNestedAndFlatSnis() {
+        DeclarativeConfig.Result r = parse("""
+                _format_version: "3.0"
+                certificates:
+                - id: 11111111-2222-4333-8444-555555555555
+                  cert: c1
+                  key: k1
+                  snis: [{name: a.example}, {name: "*.b.example", tags: [t]}]
+                - cert: c2
+                  key: k2
+                snis:
+                - name: c.example
+                  certificate: 11111111-2222-4333-8444-555555555555
+                """);
+        EntitySet set = r.entities();
+        assertEquals(List.of(), r.skipped());
+        assertEquals(2, set.certificates().size());
+        UUID c1 = UUID.fromString("11111111-2222-4333-8444-555555555555");
+        assertEquals(List.of("*.b.example", "a.example", "c.example"), CertificateSchema.sniNames(set, c1));
+        assertEquals(3, set.snis().size()); // nested SNIs are not created twice through the snis shorthand
+        assertEquals(Uuid5.forEntity("snis", "a.example"), SniSchema.INSTANCE.find(set, "a.example").id());
+        assertEquals(List.of("t"), SniSchema.INSTANCE.find(set, "*.b.example").tags());
+        UUID c2 = set.certificates().keySet().stream().filter(id -> !id.equals(c1)).findFirst().orElseThrow();
+        assertEquals("c2", set.certificates().get(c2).cert());
+        assertEquals(List.of(), CertificateSchema.sniNames(set, c2));
+
+        Map<String, Object> exported = DeclarativeConfig.export(set);
+        assertFalse(exported.containsKey("snis"));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> certs = (List<Map<String, Object>>) exported.get("certificates");
+        Map<String, Object> first = certs.stream().filter(c -> c.get("id").equals(c1.toString())).findFirst().orElseThrow();
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> snis = (List<Map<String, Object>>) first.get("snis");
+        assertEquals(3, snis.size());
+        assertTrue(snis.stream().noneMatch(m -> m.containsKey("certificate")));
+
+        // A reference to an unknown certificate, a duplicated SNI name, and a nested SNI naming its certificate.
+        EntityException e = invalid("""
+                _format_version: "3.0"
+                certificates:
+                - cert: c1
+                  key: k1
+                  snis: [{name: a.example}, {name: x.example, certificate: 11111111-2222-4333-8444-555555555555}]
+                """);
+        assertEquals("{certificates=[{snis=[null, {certificate=value must be null}]}]}", String.valueOf(e.fields()));
+        e = invalid("""
+                _format_version: "3.0"
+                certificates:
+                - cert: c1
+                  key: k1
+                  snis: [{name: a.example}, {name: a.example}]
+                snis:
+                - name: z.example
+                  certificate: 11111111-2222-4333-8444-555555555555
+                """);
+        String fields = String.valueOf(e.fields());
+        assertTrue(fields.contains("invalid reference 'certificate: 11111111-2222-4333-8444-555555555555' (no such entry in 'certificates')"), fields);
+        assertTrue(fields.contains("uniqueness violation: 'snis' entity with name set to 'a.example' already declared"), fields);
     }
 
     @Test
@@ -312,6 +378,8 @@ class DeclarativeConfigTest {
             assertEquals(first.entities().routes(), again.entities().routes(), f);
             assertEquals(first.entities().upstreams(), again.entities().upstreams(), f);
             assertEquals(first.entities().targets(), again.entities().targets(), f);
+            assertEquals(first.entities().certificates(), again.entities().certificates(), f);
+            assertEquals(first.entities().snis(), again.entities().snis(), f);
             assertEquals(yaml, DeclarativeConfig.exportYaml(again.entities()), f);
         }
         DeclarativeConfig.Result burst = DeclarativeConfig.load(fixture("burst.yml"), 1, 1_700_000_000L);
@@ -334,6 +402,11 @@ class DeclarativeConfigTest {
                 TargetSchema.INSTANCE.ofUpstream(sync4.entities(), u1.id()).stream().map(Target::target).toList());
         assertEquals(List.of(), sync4.skipped());
         assertTrue(burst.skipped().stream().anyMatch(s -> s.location().equals("services[].routes[].plugins")), burst.skipped().toString());
+        DeclarativeConfig.Result sync23 = DeclarativeConfig.load(fixture("deck-sync-023-certificate-snis.yaml"), 1, 1_700_000_000L);
+        assertEquals(List.of(), sync23.skipped());
+        UUID cert23 = UUID.fromString("13c562a1-191c-4464-9b18-e5222b46035b");
+        assertEquals(List.of("before"), sync23.entities().certificates().get(cert23).tags());
+        assertEquals(List.of("example.com"), CertificateSchema.sniNames(sync23.entities(), cert23));
         DeclarativeConfig.Result deck = DeclarativeConfig.load(fixture("deck-sync-002-services-routes.yaml"), 1, 1_700_000_000L);
         Route r1 = deck.entities().routes().get(UUID.fromString("87b6a97e-f3f7-4c47-857a-7464cb9e202b"));
         assertEquals(301, r1.httpsRedirectStatusCode());
