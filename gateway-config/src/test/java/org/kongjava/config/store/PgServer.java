@@ -17,11 +17,14 @@ import java.util.stream.Stream;
 /**
  * A real PostgreSQL server from the distribution's packages, in a temporary data directory on 127.0.0.1 and a
  * free port, trust authentication, superuser {@code postgres}. As root it runs as the {@code postgres} user
- * (PostgreSQL refuses root). Only the process started here is ever stopped.
+ * (PostgreSQL refuses root). Only the process started here is ever stopped. Shared with the integration tests
+ * through this module's test-jar.
  */
-final class PgServer implements AutoCloseable {
-    final Path dir;
-    final int port;
+public final class PgServer implements AutoCloseable {
+    /** The temporary data directory. */
+    public final Path dir;
+    /** The port the server listens on (127.0.0.1). */
+    public final int port;
     private final Path bin;
     private Process process;
 
@@ -32,7 +35,7 @@ final class PgServer implements AutoCloseable {
     }
 
     /** The server binaries' directory, or null when PostgreSQL is not installed. */
-    static Path findBin() {
+    public static Path findBin() {
         Path base = Path.of("/usr/lib/postgresql");
         if (!Files.isDirectory(base)) {
             return null;
@@ -50,7 +53,7 @@ final class PgServer implements AutoCloseable {
     }
 
     /** Initializes and starts a server; null when PostgreSQL is not available here. */
-    static PgServer startIfAvailable() throws Exception {
+    public static PgServer startIfAvailable() throws Exception {
         Path bin = findBin();
         if (bin == null) {
             return null;
@@ -78,7 +81,7 @@ final class PgServer implements AutoCloseable {
         return pg;
     }
 
-    void start() throws Exception {
+    public void start() throws Exception {
         process = new ProcessBuilder(cmd(List.of(bin.resolve("postgres").toString(), "-D", dir.resolve("data").toString(),
                 "-p", Integer.toString(port), "-k", dir.toString(), "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off")))
                 .redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile()).start();
@@ -97,7 +100,7 @@ final class PgServer implements AutoCloseable {
     }
 
     /** Stops the server this object started (fast shutdown: SIGINT to its postmaster), waiting for it to exit. */
-    void stop() throws Exception {
+    public void stop() throws Exception {
         if (process == null || !process.isAlive()) {
             return;
         }
@@ -116,15 +119,20 @@ final class PgServer implements AutoCloseable {
         }
     }
 
-    Connection connect(String database) throws SQLException {
+    public Connection connect(String database) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
         p.setProperty("connectTimeout", "2");
         return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/" + database, p);
     }
 
-    PgSettings settings() {
+    public PgSettings settings() {
         return new PgSettings("127.0.0.1", port, "postgres", null, "kong", null, false, false, 2000, 0);
+    }
+
+    /** The same connection as {@link #settings()}, as kong.conf lines. */
+    public String confLines() {
+        return "database = postgres\npg_host = 127.0.0.1\npg_port = " + port + "\npg_user = postgres\npg_database = kong\npg_timeout = 2000\n";
     }
 
     private static List<String> cmd(List<String> c) {

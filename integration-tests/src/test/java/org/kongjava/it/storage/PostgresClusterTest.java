@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.kongjava.config.store.PgServer;
 
 /** Several gateway nodes on one real PostgreSQL server. */
 class PostgresClusterTest {
