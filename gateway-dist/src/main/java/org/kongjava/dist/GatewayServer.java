@@ -149,7 +149,7 @@ final class GatewayServer {
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
-                HeaderSettings.expandTokens(conf.list("headers"))));
+                HeaderSettings.enabledFrom(conf)));
         for (ListenSpec s : adminSpecs) {
             listeners.bind(s, admin);
         }
@@ -159,7 +159,7 @@ final class GatewayServer {
 
     static HttpProxySettings proxySettings(KongConf conf) {
         CidrSet trusted = conf.trustedIps();
-        HeaderSettings headers = new HeaderSettings(HeaderSettings.expandTokens(conf.list("headers")),
+        HeaderSettings headers = new HeaderSettings(HeaderSettings.enabledFrom(conf),
                 conf.upstreamRequestIdHeader(), conf.string("error_default_type"), trusted::contains,
                 conf.string("real_ip_header"), conf.bool("real_ip_recursive"), conf.portMaps(),
                 conf.bool("allow_debug_header"), KONG_VERSION);

@@ -303,6 +303,28 @@ class KongConfLoaderTest {
         assertTrue(p.get(0).startsWith("headers: invalid entry 'Foo-Bar' (expected off, server_tokens"), p.get(0));
     }
 
+    @ParameterizedTest(name = "headers = {0}")
+    @CsvSource(delimiter = '|', value = {
+        "off                           | ''",
+        "off,Server                    | ''",
+        "SERVER_TOKENS                 | Server,Via",
+        "latency_tokens                | X-Kong-Proxy-Latency,X-Kong-Response-Latency,X-Kong-Admin-Latency,X-Kong-Upstream-Latency",
+        "Via,off                       | Via",
+        "Server,X-Kong-Admin-Latency   | Server,X-Kong-Admin-Latency",
+    })
+    void headersExpandTokensAndOffOnlyCountsFirst(String headers, String expected) throws IOException {
+        Set<String> want = expected.isEmpty() ? Set.of() : Set.of(expected.split(","));
+        assertEquals(want, load("headers = " + headers).responseHeaders());
+    }
+
+    @ParameterizedTest
+    @CsvSource({"'off,X-Nope', X-Nope", "OFF, OFF"})
+    void headersValidatesEveryTokenEvenAfterOffAndOffIsLowerCaseOnly(String headers, String bad) throws IOException {
+        List<String> p = problems("headers = " + headers);
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.get(0).startsWith("headers: invalid entry '" + bad + "' (expected off"), p.get(0));
+    }
+
     @Test
     void allProblemsAreCollectedFromFileAndEnvironment() throws IOException {
         List<String> p = problems("""

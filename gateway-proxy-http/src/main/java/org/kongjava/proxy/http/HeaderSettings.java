@@ -2,19 +2,19 @@ package org.kongjava.proxy.http;
 
 import java.net.InetAddress;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Predicate;
+import org.kongjava.config.conf.KongConf;
 
 /**
  * The kong.conf settings that shape the headers the proxy adds and the error responses it writes.
  *
  * @param enabledHeaders    lower-case header names Kong may inject downstream, after expanding
  *                          {@code server_tokens} ({@code server}, {@code via}) and {@code latency_tokens}
- *                          (the four latency headers); see {@link #expandTokens(List)}. Empty = {@code headers = off}.
+ *                          (the four latency headers); see {@link #enabledFrom(KongConf)}. Empty = {@code headers = off}.
  * @param requestIdUpstream {@code headers_upstream} contains {@code X-Kong-Request-Id}
  * @param errorDefaultType  {@code error_default_type}: {@code text/plain}, {@code text/html},
  *                          {@code application/json} or {@code application/xml}
@@ -49,8 +49,8 @@ public record HeaderSettings(Set<String> enabledHeaders, boolean requestIdUpstre
         enabledHeaders = Set.copyOf(Objects.requireNonNull(enabledHeaders, "enabledHeaders"));
         for (String h : enabledHeaders) {
             if (!SINGLE_TOKENS.contains(h)) {
-                throw new IllegalArgumentException("enabledHeaders: '" + h + "' (expected lower-case header names from "
-                        + "expandTokens, one of " + SINGLE_TOKENS + ")");
+                throw new IllegalArgumentException("enabledHeaders: '" + h + "' (expected lower-case header names, "
+                        + "one of " + SINGLE_TOKENS + ")");
             }
         }
         Objects.requireNonNull(errorDefaultType, "errorDefaultType");
@@ -74,47 +74,20 @@ public record HeaderSettings(Set<String> enabledHeaders, boolean requestIdUpstre
      * {@code port_maps}, {@code allow_debug_header = off}, version 3.10.0.
      */
     public static HeaderSettings kongDefaults() {
-        return new HeaderSettings(expandTokens(List.of("server_tokens", "latency_tokens", "X-Kong-Request-Id")),
+        return new HeaderSettings(Set.of(SERVER, VIA, PROXY_LATENCY, RESPONSE_LATENCY, UPSTREAM_LATENCY,
+                ADMIN_LATENCY, REQUEST_ID),
                 true, "text/plain", a -> false, "X-Real-IP", false, Map.of(), false, "3.10.0");
     }
 
     /**
-     * Expands the {@code headers} kong.conf list (already split on commas and trimmed) into the lower-case
-     * header names Kong injects. Tokens are case-insensitive; {@code off} (lower case, as in Kong) disables
-     * everything but only as the first item, and is ignored elsewhere.
-     *
-     * @throws IllegalArgumentException {@code headers: invalid entry '<x>'} for an unknown token
+     * The lower-case header names for {@link #enabledHeaders()} from kong.conf's {@code headers} key. The
+     * expansion ({@code off}, {@code server_tokens}, {@code latency_tokens}) is {@link KongConf#responseHeaders()}'s;
+     * this only lower-cases its canonical names.
      */
-    public static Set<String> expandTokens(List<String> headersConfValue) {
-        Objects.requireNonNull(headersConfValue, "headersConfValue");
+    public static Set<String> enabledFrom(KongConf conf) {
         Set<String> out = new HashSet<>();
-        for (String token : headersConfValue) {
-            if ("off".equals(token)) {
-                continue;
-            }
-            String t = token == null ? "" : token.toLowerCase(Locale.ROOT);
-            switch (t) {
-                case "server_tokens" -> {
-                    out.add(SERVER);
-                    out.add(VIA);
-                }
-                case "latency_tokens" -> {
-                    out.add(PROXY_LATENCY);
-                    out.add(RESPONSE_LATENCY);
-                    out.add(UPSTREAM_LATENCY);
-                    out.add(ADMIN_LATENCY);
-                }
-                default -> {
-                    if (!SINGLE_TOKENS.contains(t)) {
-                        throw new IllegalArgumentException("headers: invalid entry '" + token + "'");
-                    }
-                    out.add(t);
-                }
-            }
-        }
-        // Kong validates every token first, then ignores the whole list when it starts with "off".
-        if (!headersConfValue.isEmpty() && "off".equals(headersConfValue.get(0))) {
-            return Set.of();
+        for (String h : conf.responseHeaders()) {
+            out.add(h.toLowerCase(Locale.ROOT));
         }
         return Set.copyOf(out);
     }

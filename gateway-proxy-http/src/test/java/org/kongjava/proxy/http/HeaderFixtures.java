@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
+import org.kongjava.config.conf.KongConfLoader;
 import org.kongjava.config.model.Protocol;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
@@ -91,7 +92,9 @@ final class HeaderFixtures {
 
     static HeaderSettings withHeaders(List<String> headersConf) {
         HeaderSettings d = HeaderSettings.kongDefaults();
-        return new HeaderSettings(HeaderSettings.expandTokens(headersConf), d.requestIdUpstream(),
+        return new HeaderSettings(
+                HeaderSettings.enabledFrom(KongConfLoader.load(null, Map.of("KONG_HEADERS", String.join(",", headersConf)),
+                        Map.of())), d.requestIdUpstream(),
                 d.errorDefaultType(), d.trustedIps(), d.realIpHeader(), d.realIpRecursive(), d.portMaps(),
                 d.allowDebugHeader(), d.kongVersion());
     }

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.kongjava.config.conf.KongConf;
+import org.kongjava.config.conf.KongConfLoader;
 
 class HeaderSettingsTest {
 
@@ -34,31 +34,20 @@ class HeaderSettingsTest {
     @ParameterizedTest(name = "headers = {0}")
     @CsvSource(delimiter = '|', value = {
         "off                                    | ''",
-        "off,Server                             | ''",
         "server_tokens                          | server via",
-        "SERVER_TOKENS                          | server via",
-        "latency_tokens                         | x-kong-proxy-latency x-kong-response-latency x-kong-upstream-latency x-kong-admin-latency",
-        "X-Kong-Upstream-Status                 | x-kong-upstream-status",
-        "Via,off                                | via",
+        "X-Kong-Upstream-Status,Via             | x-kong-upstream-status via",
         "x-kong-request-id,X-Kong-Proxy-Latency | x-kong-request-id x-kong-proxy-latency",
-        "Server,X-Kong-Admin-Latency            | server x-kong-admin-latency",
     })
-    void expandTokens(String conf, String expected) {
+    void enabledFromLowerCasesKongConfsExpansion(String conf, String expected) {
         Set<String> want = expected.isEmpty() ? Set.of() : Set.of(expected.split(" "));
-        assertEquals(want, HeaderSettings.expandTokens(Arrays.asList(conf.split(","))));
+        KongConf c = KongConfLoader.load(null, Map.of("KONG_HEADERS", conf), Map.of());
+        assertEquals(want, HeaderSettings.enabledFrom(c));
     }
 
     @Test
-    void emptyListMeansNothing() {
-        assertEquals(Set.of(), HeaderSettings.expandTokens(List.of()));
-    }
-
-    @ParameterizedTest
-    @CsvSource({"'Server,bogus', bogus", "'off,X-Nope', X-Nope", "OFF, OFF", "'Via,', ''"})
-    void invalidTokensAreRejectedWithKongsMessage(String conf, String bad) {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> HeaderSettings.expandTokens(Arrays.asList(conf.split(",", -1))));
-        assertEquals("headers: invalid entry '" + bad + "'", e.getMessage());
+    void kongDefaultsEnableWhatKongConfsDefaultEnables() {
+        assertEquals(HeaderSettings.kongDefaults().enabledHeaders(),
+                HeaderSettings.enabledFrom(KongConfLoader.load(null, Map.of(), Map.of())));
     }
 
     @Test
