@@ -4,15 +4,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.UUID;
 
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.util.Mapping;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.kongjava.config.model.Certificate;
-import org.kongjava.config.model.Sni;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,26 +31,50 @@ class TlsHandshakeTest {
     static final TestCerts.Issued RSA = TestCerts.selfSigned("dual.test", false);
     static final TestCerts.Issued EC = TestCerts.selfSigned("dual.test", true);
 
-    private static SniCertificateIndex index(ServerTlsContexts contexts, AlpnMode alpn) throws Exception {
-        Certificate exact = TestCerts.entity(EXACT);
-        Certificate prefix = TestCerts.entity(PREFIX);
-        Certificate suffix = TestCerts.entity(SUFFIX);
-        Certificate star = TestCerts.entity(STAR);
+    private static Mapping<String, SslContext> index(ServerTlsContexts contexts, AlpnMode alpn) throws Exception {
         Certificate dual = TestCerts.entity(UUID.randomUUID(), RSA, EC);
-        List<Certificate> certs = List.of(exact, prefix, suffix, star, dual);
-        List<Sni> snis = List.of(
-                sni("api.example.com", exact), sni("*.example.com", prefix), sni("www.example.*", suffix),
-                sni("*", star), sni("dual.test", dual));
-        java.util.Map<UUID, SslContext> ctx = new java.util.HashMap<>();
-        for (Certificate c : certs) {
-            ctx.put(c.id(), contexts.forCertificate(c, alpn));
-        }
-        return SniCertificateIndex.build(snis, ctx::get,
-                contexts.build(ServerKeyMaterial.of(List.of(DEFAULT.cert()), DEFAULT.key()), alpn));
+        Map<String, SslContext> names = Map.of(
+                "api.example.com", contexts.forCertificate(TestCerts.entity(EXACT), alpn),
+                "*.example.com", contexts.forCertificate(TestCerts.entity(PREFIX), alpn),
+                "www.example.*", contexts.forCertificate(TestCerts.entity(SUFFIX), alpn),
+                "*", contexts.forCertificate(TestCerts.entity(STAR), alpn),
+                "dual.test", contexts.forCertificate(dual, alpn));
+        return byName(names, contexts.build(ServerKeyMaterial.of(List.of(DEFAULT.cert()), DEFAULT.key()), alpn));
     }
 
-    private static Sni sni(String name, Certificate c) {
-        return new Sni(UUID.randomUUID(), name, c.id(), null, 0, 0);
+    /**
+     * Kong's SNI lookup order, just enough for these handshakes (the gateway's own selection is core's
+     * SniSelector): exact name, {@code *.rest}, {@code head.*}, {@code *}, else the listener's default; no SNI
+     * gets the listener's default.
+     */
+    private static Mapping<String, SslContext> byName(Map<String, SslContext> names, SslContext listenerDefault) {
+        return host -> {
+            if (host == null || host.isEmpty()) {
+                return listenerDefault;
+            }
+            String h = host.toLowerCase(Locale.ROOT);
+            int first = h.indexOf('.');
+            int last = h.lastIndexOf('.');
+            List<String> probes = new ArrayList<>(List.of(h));
+            if (first > 0 && first != last) {
+                probes.add("*" + h.substring(first));
+            }
+            if (last > 0) {
+                probes.add(h.substring(0, last + 1) + "*");
+            }
+            probes.add("*");
+            for (String p : probes) {
+                SslContext c = names.get(p);
+                if (c != null) {
+                    return c;
+                }
+            }
+            return listenerDefault;
+        };
+    }
+
+    private static Mapping<String, SslContext> only(SslContext ctx) {
+        return host -> ctx;
     }
 
     private static ServerTlsContexts contexts(SslProvider provider) {
@@ -131,8 +158,8 @@ class TlsHandshakeTest {
                 "ssl_cipher_suite", "custom", "ssl_ciphers",
                 "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384", "ssl_prefer_server_ciphers", "on")),
                 provider);
-        try (TlsTestServer off = new TlsTestServer(SniCertificateIndex.defaultOnly(clientOrder.build(m, AlpnMode.HTTP1)));
-             TlsTestServer on = new TlsTestServer(SniCertificateIndex.defaultOnly(serverOrder.build(m, AlpnMode.HTTP1)))) {
+        try (TlsTestServer off = new TlsTestServer(only(clientOrder.build(m, AlpnMode.HTTP1)));
+             TlsTestServer on = new TlsTestServer(only(serverOrder.build(m, AlpnMode.HTTP1)))) {
             assertEquals("TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", off.handshake(client).cipher());
             assertEquals("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", on.handshake(client).cipher());
         }
@@ -152,7 +179,7 @@ class TlsHandshakeTest {
                 TlsSettings.fromConf(java.util.Map.of("ssl_cipher_suite", suite)), provider);
         ServerKeyMaterial rsa = ServerKeyMaterial.of(List.of(RSA.cert()), RSA.key());
         try (TlsTestServer server = new TlsTestServer(
-                SniCertificateIndex.defaultOnly(contexts.build(rsa, AlpnMode.H2_AND_HTTP1)))) {
+                only(contexts.build(rsa, AlpnMode.H2_AND_HTTP1)))) {
             TlsTestServer.Result r = server.handshake(TlsTestServer.Client.sni("x.test").alpn("h2"));
             assertEquals(expectedProtocol, r.protocol());
             assertEquals("h2", r.alpn());
