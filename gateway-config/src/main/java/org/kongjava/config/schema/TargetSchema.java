@@ -80,21 +80,10 @@ public final class TargetSchema extends EntityType<Target> {
         };
     }
 
+    /** The full form Kong stores ({@code 0000:...:0001}); the address was validated before. */
     static String expandIpv6(String s) {
-        String check = s;
-        if (check.startsWith(":")) {
-            check = "0" + check;
-        }
-        if (check.endsWith(":")) {
-            check = check + "0";
-        }
-        int dbl = check.indexOf("::");
-        if (dbl >= 0) {
-            long colons = check.chars().filter(c -> c == ':').count();
-            check = check.substring(0, dbl) + ":" + "0:".repeat((int) (8 - colons)) + check.substring(dbl + 2);
-        }
         StringBuilder out = new StringBuilder();
-        for (String g : check.split(":", -1)) {
+        for (String g : Validators.ipv6Groups(s)) {
             if (!out.isEmpty()) {
                 out.append(':');
             }

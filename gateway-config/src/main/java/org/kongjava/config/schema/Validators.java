@@ -110,6 +110,11 @@ final class Validators {
 
     /** 8 groups of 1-4 hex digits after expanding one {@code ::} (Kong's rules; no embedded IPv4). */
     static boolean validIpv6(String s) {
+        return ipv6Groups(s) != null;
+    }
+
+    /** The 8 hex groups of an IPv6 literal with its {@code ::} expanded, or null when it is not one. */
+    static String[] ipv6Groups(String s) {
         String check = s;
         if (check.startsWith(":")) {
             check = "0" + check;
@@ -121,20 +126,20 @@ final class Validators {
         if (dbl >= 0) {
             long colons = check.chars().filter(c -> c == ':').count();
             if (colons > 8) {
-                return false;
+                return null;
             }
             check = check.substring(0, dbl) + ":" + "0:".repeat((int) (8 - colons)) + check.substring(dbl + 2);
         }
         String[] groups = check.split(":", -1);
         if (groups.length != 8) {
-            return false;
+            return null;
         }
         for (String g : groups) {
             if (!HEX_GROUP.matcher(g).matches()) {
-                return false;
+                return null;
             }
         }
-        return true;
+        return groups;
     }
 
     private static Normalized checkHostname(String address) {
