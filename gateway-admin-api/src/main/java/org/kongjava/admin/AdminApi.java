@@ -11,6 +11,7 @@ import org.kongjava.config.declarative.DeclarativeConfig;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
+import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.EntityException;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
@@ -32,6 +33,8 @@ import org.kongjava.tls.TlsPemChecks;
 final class AdminApi {
     private static final ServiceSchema SERVICES = ServiceSchema.INSTANCE;
     private static final RouteSchema ROUTES = RouteSchema.INSTANCE;
+    // CA certificates are checked with gateway-tls's PEM parsing (CA flag, expiry) on every write.
+    private static final CaCertificateSchema CA_CERTIFICATES = new CaCertificateSchema(TlsPemChecks.INSTANCE);
     private static final Set<String> COLLECTION = Set.of("GET", "POST");
     private static final Set<String> ENTITY = Set.of("GET", "PUT", "PATCH", "DELETE");
 
@@ -50,7 +53,10 @@ final class AdminApi {
                 .add("/services/{services}/routes/{routes}", ENTITY, this::serviceRoute)
                 .add("/routes", COLLECTION, (req, p, b) -> collection(ROUTES, req, b, "/routes"))
                 .add("/routes/{routes}", ENTITY, (req, p, b) -> entity(ROUTES, req, p.get(0), b))
-                .add("/routes/{routes}/service", ENTITY, this::routeService);
+                .add("/routes/{routes}/service", ENTITY, this::routeService)
+                .add("/ca_certificates", COLLECTION, (req, p, b) -> collection(CA_CERTIFICATES, req, b, "/ca_certificates"))
+                .add("/ca_certificates/{ca_certificates}", ENTITY, (req, p, b) -> entity(CA_CERTIFICATES, req, p.get(0), b))
+                .add("/services/{services}/tls", Set.of("GET"), (req, p, b) -> serviceTls(p.get(0)));
         new UpstreamEndpoints(ctx, this).register(routes);
         new CertificateEndpoints(ctx).register(routes);
     }
@@ -154,6 +160,41 @@ final class AdminApi {
                 return done(e == null ? AdminResponse.notFound() : AdminResponse.json(200, type.encode(e)));
             }
         }
+    }
+
+    // ------------------------------------------------------------------ /services/{s}/tls (kong-java)
+
+    /**
+     * The effective upstream TLS settings of a service, as the current snapshot applies them: verification and where
+     * it comes from, depth, trust source, client certificate, and how the SNI is chosen. A kong-java extension; Kong
+     * has no such endpoint. A service that does not use TLS upstream answers {@code {"tls": false}}.
+     */
+    private CompletableFuture<AdminResponse> serviceTls(String key) {
+        var snap = ctx.holder().current();
+        Service s = SERVICES.find(snap.entities(), key);
+        if (s == null) {
+            return done(AdminResponse.notFound());
+        }
+        var policy = snap.upstreamTls().policy(s);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("service", Map.of("id", s.id().toString()));
+        m.put("protocol", s.protocol().wireName());
+        m.put("tls", policy != null);
+        if (policy != null) {
+            m.putAll(policy.describe());
+            var upstream = snap.entities().upstreams().values().stream()
+                    .filter(u -> u.name().equals(s.host())).findFirst().orElse(null);
+            String sni;
+            if (upstream != null && upstream.hostHeader() != null) {
+                sni = "upstream host_header '" + upstream.hostHeader() + "' (the client's Host with preserve_host)";
+            } else if (upstream != null) {
+                sni = "the target's host (the client's Host with preserve_host)";
+            } else {
+                sni = "'" + s.host() + "' (the client's Host with preserve_host)";
+            }
+            m.put("sni", sni);
+        }
+        return done(AdminResponse.json(200, m));
     }
 
     // ------------------------------------------------------------------ /services/{s}/routes[/{r}]

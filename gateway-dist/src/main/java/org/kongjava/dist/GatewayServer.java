@@ -98,6 +98,19 @@ final class GatewayServer {
         return null;
     }
 
+    /**
+     * The upstream TLS settings (lua_ssl_trusted_certificate, lua_ssl_verify_depth, client_ssl*,
+     * upstream_tls_verify_default); a bad file fails start-up naming its key. Warns while verification is off by default.
+     */
+    static org.kongjava.core.upstream.UpstreamTlsCompiler upstreamTls(KongConf conf) {
+        org.kongjava.tls.UpstreamTlsSettings s = org.kongjava.tls.UpstreamTlsSettings.fromConf(conf.effective());
+        if (!s.verifyDefault()) {
+            log.warn("upstream TLS: certificates of https/grpcs/tls upstreams are not verified unless a service sets"
+                    + " tls_verify = true (Kong's default); set upstream_tls_verify_default = on to verify by default");
+        }
+        return new org.kongjava.core.upstream.UpstreamTlsCompiler(s, new org.kongjava.tls.UpstreamSslContexts());
+    }
+
     /** Checks what start-up would refuse, without binding anything (used by {@code check} too). */
     static void validateForStart(KongConf conf) {
         servedListeners(conf, "proxy_listen", false);
@@ -128,7 +141,7 @@ final class GatewayServer {
             log.info("proxy_listen: 'http2' accepted, but the proxy serves HTTP/1.1 (over TLS on ssl addresses) "
                     + "until HTTP/2 is implemented");
         }
-        SnapshotCompiler compiler = new SnapshotCompiler(balancers, tls);
+        SnapshotCompiler compiler = new SnapshotCompiler(balancers, tls).withUpstreamTls(upstreamTls(conf));
         long loadStart = System.nanoTime();
         var loaded = store.load();
         SnapshotHolder holder = new SnapshotHolder(compiler.compile(loaded));

@@ -38,4 +38,9 @@ public final class TlsPemChecks implements PemChecks {
             return null;
         }
     }
+
+    @Override
+    public String caCertificate(String pem, long nowSeconds) {
+        return PemCodec.checkCaCertificate(pem, java.time.Instant.ofEpochSecond(nowSeconds)).orElse(null);
+    }
 }

@@ -83,6 +83,21 @@ final class TestCerts {
         return issue(cn, keyPair(true), null, Duration.ofDays(365), true);
     }
 
+    /** A CA valid for {@code validity} from 5 minutes ago (negative: already expired). */
+    static Issued ca(String cn, Duration validity) {
+        return issue(cn, keyPair(true), null, validity, true);
+    }
+
+    /** An intermediate CA signed by {@code issuer} (certPem: the intermediate only). */
+    static Issued intermediate(String cn, Issued issuer) {
+        return issue(cn, keyPair(true), issuer, Duration.ofDays(365), true);
+    }
+
+    /** A leaf for DNS name {@code cn} signed by {@code issuer}, valid for {@code validity}; certPem: the leaf only. */
+    static Issued leaf(String cn, Issued issuer, Duration validity) {
+        return issue(cn, keyPair(true), issuer, validity, false);
+    }
+
     /** A leaf signed by {@code issuer}; certPem holds the leaf then the issuer (a chain). */
     static Issued signedBy(String cn, boolean ec, Issued issuer) {
         Issued leaf = issue(cn, keyPair(ec), issuer, Duration.ofDays(365), false);

@@ -162,6 +162,7 @@ public final class KongConfLoader {
             }
         }
         checkCertificatePairs(values, listeners, problems);
+        checkUpstreamTls(values, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -227,6 +228,24 @@ public final class KongConfLoader {
                 problems.add(prefix + "ssl_cert was specified " + certs.size() + " times while " + prefix
                         + "ssl_cert_key was specified " + keys.size() + " times");
             }
+        }
+    }
+
+    /**
+     * {@code client_ssl = on} needs {@code client_ssl_cert} and {@code client_ssl_cert_key} (kong-java generates no
+     * client certificate). The files (or inline PEMs) and the {@code lua_ssl_trusted_certificate} entries are read
+     * at start by gateway-tls's {@code UpstreamTlsSettings}, which names the key of a bad one.
+     */
+    private static void checkUpstreamTls(Map<String, String> values, List<String> problems) {
+        String on = values.get("client_ssl");
+        if (!"on".equals(on) && !"true".equals(on)) {
+            return;
+        }
+        if (values.get("client_ssl_cert") == null) {
+            problems.add("client_ssl_cert must be specified when client_ssl is on");
+        }
+        if (values.get("client_ssl_cert_key") == null) {
+            problems.add("client_ssl_cert_key must be specified when client_ssl is on");
         }
     }
 

@@ -131,7 +131,16 @@ final class KongSchema {
             implemented("ssl_dhparam", STRING, null),
             implemented("ssl_session_tickets", NGX_BOOLEAN, "on"),
             implemented("ssl_session_timeout", TIME, "1d"),
-            implemented("ssl_session_cache_size", SIZE, "10m"));
+            implemented("ssl_session_cache_size", SIZE, "10m"),
+            // Upstream TLS (gateway-tls UpstreamTlsSettings): the trust bundle and depth used when a service verifies
+            // without its own ca_certificates, and the gateway-wide client certificate.
+            implemented("lua_ssl_trusted_certificate", LIST, "system"),
+            implemented("lua_ssl_verify_depth", NUMBER, "1").range(0, 100).mandatory(),
+            implemented("client_ssl", BOOLEAN, "off"),
+            implemented("client_ssl_cert", STRING, null),
+            implemented("client_ssl_cert_key", STRING, null),
+            // kong-java's own key: the tls_verify of services that leave it null (Kong's behaviour is off).
+            implemented("upstream_tls_verify_default", BOOLEAN, "off"));
 
     /** Kong's {@code ssl_cipher_suite} presets. */
     static final List<String> CIPHER_SUITES = List.of("modern", "intermediate", "old", "fips", "custom");
@@ -153,9 +162,6 @@ final class KongSchema {
             admin_gui_url =
             anonymous_reports = on
             client_body_buffer_size = 8k
-            client_ssl = off
-            client_ssl_cert = NONE
-            client_ssl_cert_key = NONE
             cluster_ca_cert = NONE
             cluster_cert = NONE
             cluster_cert_key = NONE
@@ -198,8 +204,6 @@ final class KongSchema {
             lua_package_path = ./?.lua;./?/init.lua;
             lua_socket_pool_size = 256
             lua_ssl_protocols = TLSv1.2 TLSv1.3
-            lua_ssl_trusted_certificate = system
-            lua_ssl_verify_depth = 1
             mem_cache_size = 128m
             new_dns_client = off
             nginx_admin_client_body_buffer_size = 10m

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.model.Sni;
 import org.kongjava.config.schema.EntityException;
+import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.PemChecks;
@@ -212,6 +213,7 @@ public final class DeclarativeConfig {
     @SuppressWarnings("unchecked")
     private static Result fromDocument(Object doc, long version, long now, String hash, PemChecks pem) {
         CertificateSchema certificates = pem == null ? null : new CertificateSchema(pem);
+        CaCertificateSchema cas = pem == null ? null : new CaCertificateSchema(pem);
         if (!(doc instanceof Map<?, ?> rootRaw)) {
             throw parseFailure(doc == null ? "expected an object" : "expected an object");
         }
@@ -298,7 +300,7 @@ public final class DeclarativeConfig {
                 for (DeclarativeKind.Ref ref : k.refs()) {
                     resolveRef(en, ref, byId, byEndpoint, refErrors);
                 }
-                validate(en, now, certificates);
+                validate(en, now, certificates, cas);
             }
         }
         // The error tree of entity (schema) errors.
@@ -505,8 +507,11 @@ public final class DeclarativeConfig {
         en.input.put(ref.field(), idRef);
     }
 
-    private static void validate(Entry en, long now, CertificateSchema certificates) {
+    private static void validate(Entry en, long now, CertificateSchema certificates, CaCertificateSchema cas) {
         EntityType<?> type = certificates != null && en.kind.key().equals("certificates") ? certificates : en.kind.type();
+        if (cas != null && en.kind.key().equals("ca_certificates")) {
+            type = cas;
+        }
         try {
             en.built = type.restore(en.input, now);
         } catch (EntityException e) {

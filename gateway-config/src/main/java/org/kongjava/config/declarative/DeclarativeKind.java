@@ -1,6 +1,7 @@
 package org.kongjava.config.declarative;
 
 import java.util.List;
+import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
@@ -32,10 +33,10 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
 
     /**
      * The field holding the endpoint key (references by it, Kong's UUIDv5 ids, uniqueness), or null for
-     * certificates, which Kong addresses only by id (their SNI names are separate entities).
+     * certificates and CA certificates, which Kong addresses only by id (their SNI names are separate entities).
      */
     String endpointKeyField() {
-        return key.equals("certificates") ? null : type.endpointKeyField();
+        return key.equals("certificates") || key.equals("ca_certificates") ? null : type.endpointKeyField();
     }
 
     /** A child kind nested under this one; {@code foreignKey} is the child's field pointing to the parent. */
@@ -48,6 +49,8 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
 
     /** Supported kinds, parents before children (the order of loading and export). */
     static final List<DeclarativeKind<?>> SUPPORTED = List.of(
+            // Before services, whose ca_certificates list their ids.
+            new DeclarativeKind<>("ca_certificates", CaCertificateSchema.STORED, List.of(), List.of(), List.of(), null),
             new DeclarativeKind<>("services", ServiceSchema.INSTANCE,
                     List.of(new Nested("routes", "service")), List.of(), List.of("plugins"), null),
             new DeclarativeKind<>("routes", RouteSchema.INSTANCE,
@@ -68,7 +71,7 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
      * loader reports what it skipped. A type moves from here to {@link #SUPPORTED} when it is implemented.
      */
     static final List<String> NOT_YET_SUPPORTED = List.of(
-            "ca_certificates", "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
+            "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
             "acls", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "keyauth_credentials",
             "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "workspaces", "parameters");
 

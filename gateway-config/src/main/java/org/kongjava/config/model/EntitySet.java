@@ -19,6 +19,7 @@ public final class EntitySet {
     private final Map<UUID, Sni> snis;
     private final Map<UUID, Upstream> upstreams;
     private final Map<UUID, Target> targets;
+    private final Map<UUID, CaCertificate> caCertificates;
 
     /** A set with services and routes only. */
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes) {
@@ -29,6 +30,15 @@ public final class EntitySet {
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes,
                      Map<UUID, Certificate> certificates, Map<UUID, Sni> snis,
                      Map<UUID, Upstream> upstreams, Map<UUID, Target> targets) {
+        this(version, services, routes, certificates, snis, upstreams, targets, Map.of());
+    }
+
+    /** A set of every kind including CA certificates; the maps are copied. */
+    public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes,
+                     Map<UUID, Certificate> certificates, Map<UUID, Sni> snis,
+                     Map<UUID, Upstream> upstreams, Map<UUID, Target> targets,
+                     Map<UUID, CaCertificate> caCertificates) {
+        this.caCertificates = copy(caCertificates);
         this.version = version;
         this.services = copy(services);
         this.routes = copy(routes);
@@ -70,94 +80,115 @@ public final class EntitySet {
         return targets;
     }
 
+    public Map<UUID, CaCertificate> caCertificates() {
+        return caCertificates;
+    }
+
+    /** Every CA certificate replaced at once, same version. */
+    public EntitySet withAllCaCertificates(Map<UUID, CaCertificate> all) {
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, targets, all);
+    }
+
+    public EntitySet withCaCertificate(CaCertificate c) {
+        Map<UUID, CaCertificate> next = new LinkedHashMap<>(caCertificates);
+        next.put(c.id(), c);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next);
+    }
+
+    public EntitySet withoutCaCertificate(UUID id) {
+        Map<UUID, CaCertificate> next = new LinkedHashMap<>(caCertificates);
+        next.remove(id);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next);
+    }
+
     /** The same entities under another version (loaders, imports). */
     public EntitySet withVersion(long newVersion) {
-        return new EntitySet(newVersion, services, routes, certificates, snis, upstreams, targets);
+        return new EntitySet(newVersion, services, routes, certificates, snis, upstreams, targets, caCertificates);
     }
 
     /** Every service replaced at once, same version (loaders build a set kind by kind). */
     public EntitySet withAllServices(Map<UUID, Service> all) {
-        return new EntitySet(version, all, routes, certificates, snis, upstreams, targets);
+        return new EntitySet(version, all, routes, certificates, snis, upstreams, targets, caCertificates);
     }
 
     /** Every route replaced at once, same version. */
     public EntitySet withAllRoutes(Map<UUID, Route> all) {
-        return new EntitySet(version, services, all, certificates, snis, upstreams, targets);
+        return new EntitySet(version, services, all, certificates, snis, upstreams, targets, caCertificates);
     }
 
     /** Every certificate replaced at once, same version. */
     public EntitySet withAllCertificates(Map<UUID, Certificate> all) {
-        return new EntitySet(version, services, routes, all, snis, upstreams, targets);
+        return new EntitySet(version, services, routes, all, snis, upstreams, targets, caCertificates);
     }
 
     /** Every SNI replaced at once, same version. */
     public EntitySet withAllSnis(Map<UUID, Sni> all) {
-        return new EntitySet(version, services, routes, certificates, all, upstreams, targets);
+        return new EntitySet(version, services, routes, certificates, all, upstreams, targets, caCertificates);
     }
 
     /** Every upstream replaced at once, same version. */
     public EntitySet withAllUpstreams(Map<UUID, Upstream> all) {
-        return new EntitySet(version, services, routes, certificates, snis, all, targets);
+        return new EntitySet(version, services, routes, certificates, snis, all, targets, caCertificates);
     }
 
     /** Every target replaced at once, same version. */
     public EntitySet withAllTargets(Map<UUID, Target> all) {
-        return new EntitySet(version, services, routes, certificates, snis, upstreams, all);
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, all, caCertificates);
     }
 
     public EntitySet withService(Service s) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates);
     }
 
     public EntitySet withoutService(UUID id) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.remove(id);
-        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates);
     }
 
     public EntitySet withRoute(Route r) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.put(r.id(), r);
-        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates);
     }
 
     public EntitySet withoutRoute(UUID id) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.remove(id);
-        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates);
     }
 
     public EntitySet withCertificate(Certificate c) {
         Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
         next.put(c.id(), c);
-        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates);
     }
 
     /** Removes the certificate only; its SNIs stay (the schema's delete cascades). */
     public EntitySet withoutCertificate(UUID id) {
         Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates);
     }
 
     public EntitySet withSni(Sni s) {
         Map<UUID, Sni> next = new LinkedHashMap<>(snis);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates);
     }
 
     public EntitySet withoutSni(UUID id) {
         Map<UUID, Sni> next = new LinkedHashMap<>(snis);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates);
     }
 
     public EntitySet withUpstream(Upstream u) {
         Map<UUID, Upstream> next = new LinkedHashMap<>(upstreams);
         next.put(u.id(), u);
-        return new EntitySet(version + 1, services, routes, certificates, snis, next, targets);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, targets, caCertificates);
     }
 
     /** Removes the upstream and, as Kong's {@code on_delete = "cascade"} does, its targets. */
@@ -166,18 +197,18 @@ public final class EntitySet {
         next.remove(id);
         Map<UUID, Target> kept = new LinkedHashMap<>(targets);
         kept.values().removeIf(t -> t.upstreamId().equals(id));
-        return new EntitySet(version + 1, services, routes, certificates, snis, next, kept);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, kept, caCertificates);
     }
 
     public EntitySet withTarget(Target t) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.put(t.id(), t);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates);
     }
 
     public EntitySet withoutTarget(UUID id) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates);
     }
 }

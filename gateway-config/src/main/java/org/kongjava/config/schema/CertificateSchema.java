@@ -216,6 +216,9 @@ public final class CertificateSchema extends EntityType<Certificate> {
         if (referenced) {
             throw EntityException.foreignKeyRestricted("certificates", "services");
         }
+        if (set.upstreams().values().stream().anyMatch(u -> c.id().equals(u.clientCertificate()))) {
+            throw EntityException.foreignKeyRestricted("certificates", "upstreams");
+        }
     }
 
     // ------------------------------------------------------------------ reads

@@ -27,6 +27,7 @@ public class EntityException extends IllegalArgumentException {
     public static final int OPERATION_UNSUPPORTED = 12;
     public static final int FOREIGN_KEYS_UNRESOLVED = 13;
     public static final int INVALID_DECLARATIVE_CONFIGURATION = 14;
+    public static final int REFERENCED_BY_OTHERS = 19;
 
     private final int code;
     private final String errorName;
@@ -104,6 +105,14 @@ public class EntityException extends IllegalArgumentException {
         f.put("@referenced_by", child);
         return new EntityException(FOREIGN_KEY_VIOLATION, "foreign key violation",
                 "an existing '" + child + "' entity references this '" + parent + "' entity", f);
+    }
+
+    /**
+     * Deleting an entity that others reference by a plain id list rather than a foreign key (code 19, HTTP 400),
+     * e.g. {@code ca certificate <id> is still referenced by services (id = <id>)}.
+     */
+    public static EntityException referencedByOthers(String message) {
+        return new EntityException(REFERENCED_BY_OTHERS, "referenced by others", message, null);
     }
 
     /** {@code UNIQUE violation detected on '{name="svc"}'} (code 5, HTTP 409). */

@@ -18,7 +18,8 @@ import org.kongjava.config.model.EntitySet;
  * @param <T> the model record
  */
 public abstract sealed class EntityType<T>
-        permits ServiceSchema, RouteSchema, CertificateSchema, SniSchema, UpstreamSchema, TargetSchema {
+        permits ServiceSchema, RouteSchema, CertificateSchema, SniSchema, UpstreamSchema, TargetSchema,
+        CaCertificateSchema {
     private static final Pattern UUID_RE =
             Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", Pattern.CASE_INSENSITIVE);
 

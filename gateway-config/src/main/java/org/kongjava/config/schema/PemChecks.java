@@ -27,6 +27,15 @@ public interface PemChecks {
     Long notAfter(String pem);
 
     /**
+     * Kong's entity check of a CA Certificate's {@code cert} (a text that passed {@link #certificate}): exactly one
+     * certificate, not expired at {@code nowSeconds}, with the basicConstraints CA flag. Null when valid, else Kong's
+     * message. Implementations that only serve the Certificate schema need not provide it.
+     */
+    default String caCertificate(String pem, long nowSeconds) {
+        throw new UnsupportedOperationException("CA certificate checks are not provided by " + getClass().getName());
+    }
+
+    /**
      * Accepts any text and knows no expiry: only for documents that were checked with real checks when they were
      * written ({@link CertificateSchema#STORED}).
      */
@@ -48,6 +57,11 @@ public interface PemChecks {
 
         @Override
         public Long notAfter(String pem) {
+            return null;
+        }
+
+        @Override
+        public String caCertificate(String pem, long nowSeconds) {
             return null;
         }
     };

@@ -153,6 +153,13 @@ public final class ServiceSchema extends EntityType<Service> {
         if (s.clientCertificate() != null && !set.certificates().containsKey(s.clientCertificate())) {
             throw EntityException.foreignKeyViolation("client_certificate", idRef(s.clientCertificate()), "certificates");
         }
+        if (s.caCertificates() != null) {
+            for (UUID ca : s.caCertificates()) {
+                if (!set.caCertificates().containsKey(ca)) {
+                    throw EntityException.foreignKeyViolation("ca_certificates", idRef(ca), "ca_certificates");
+                }
+            }
+        }
     }
 
     @Override

@@ -217,8 +217,7 @@ public final class UpstreamSchema extends EntityType<Upstream> {
 
     @Override
     void checkReferences(EntitySet set, Upstream u) {
-        if (u.clientCertificate() != null) {
-            // kong-java has no certificates entity yet, so any reference is dangling.
+        if (u.clientCertificate() != null && !set.certificates().containsKey(u.clientCertificate())) {
             throw EntityException.foreignKeyViolation("client_certificate", idRef(u.clientCertificate()), "certificates");
         }
     }

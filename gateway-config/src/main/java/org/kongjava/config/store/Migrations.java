@@ -54,6 +54,12 @@ public final class Migrations {
                             + " upstream_id TEXT NOT NULL REFERENCES upstreams (id) ON DELETE CASCADE,"
                             + " created_at BIGINT NOT NULL, doc TEXT NOT NULL, UNIQUE (upstream_id, name))",
                     "CREATE INDEX targets_upstream_id_idx ON targets (upstream_id)"),
+                    List.of()),
+            // Independent of the others after 000_base. cert_digest uniqueness is the schema's check (the writer
+            // applies whole validated sets); name stays null, CA certificates are addressed by id only.
+            new Migration("003_ca_certificates", List.of(
+                    "CREATE TABLE ca_certificates (id TEXT PRIMARY KEY, name TEXT UNIQUE, created_at BIGINT NOT NULL,"
+                            + " doc TEXT NOT NULL)"),
                     List.of()));
 
     /**

@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.RouteSchema;
@@ -33,6 +34,8 @@ record StoredKind<T>(EntityType<T> type, String table, List<ForeignKey> foreignK
 
     /** Stored kinds, parents before children: loads and inserts go forward, deletes backward. */
     static final List<StoredKind<?>> ALL = List.of(
+            // Before services: a service's ca_certificates must name stored CAs (checked by the schema, no SQL key).
+            new StoredKind<>(CaCertificateSchema.STORED, "ca_certificates", List.of()),
             new StoredKind<>(ServiceSchema.INSTANCE, "services", List.of()),
             new StoredKind<>(RouteSchema.INSTANCE, "routes", List.of(new ForeignKey("service", "services"))),
             new StoredKind<>(CertificateSchema.STORED, "certificates", List.of()),

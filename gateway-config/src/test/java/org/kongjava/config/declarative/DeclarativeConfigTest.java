@@ -177,8 +177,9 @@ class DeclarativeConfigTest {
                   plugins: [{name: cors}]
                 """);
         assertEquals(1, r.entities().services().size());
-        assertEquals(List.of(new DeclarativeConfig.Skipped("ca_certificates", "ca_certificates", 1),
-                new DeclarativeConfig.Skipped("consumers", "consumers", 1),
+        // ca_certificates are supported now: loaded (PEM unchecked without a PemChecks), not skipped.
+        assertEquals(1, r.entities().caCertificates().size());
+        assertEquals(List.of(new DeclarativeConfig.Skipped("consumers", "consumers", 1),
                 new DeclarativeConfig.Skipped("keyauth_credentials", "consumers[].keyauth_credentials", 2),
                 new DeclarativeConfig.Skipped("plugins", "services[].plugins", 1)), r.skipped());
     }

@@ -17,6 +17,8 @@ public final class PipelineNames {
     public static final String ADMIN_AGGREGATOR = "gw.adminAggregator";
     public static final String ADMIN = "gw.admin";
     public static final String UPSTREAM_CODEC = "gw.upstreamCodec";
+    /** The client-side TLS handler of an upstream connection ({@code https}, {@code grpcs}, {@code tls} services); first. */
+    public static final String UPSTREAM_TLS = "gw.upstreamTls";
     public static final String UPSTREAM_HANDLER = "gw.upstream";
 
     private PipelineNames() {

@@ -6,6 +6,7 @@ import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Balancers;
 import org.kongjava.core.router.HttpRouter;
 import org.kongjava.core.tls.TlsSnapshot;
+import org.kongjava.core.upstream.UpstreamTlsContexts;
 
 /**
  * Everything the data plane needs, compiled from one {@link EntitySet}. Immutable: a configuration
@@ -15,12 +16,20 @@ import org.kongjava.core.tls.TlsSnapshot;
  * @param balancers one {@link Balancer} per upstream, by upstream name; their live health and connection
  *                  state is shared across snapshots (see {@code BalancerRegistry})
  * @param tls the SNI indexes of the TLS listeners; a TLS connection reads them once, at its handshake
+ * @param upstreamTls the TLS policies towards the upstreams of {@code https}, {@code grpcs} and {@code tls} services
  */
-public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
+public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls,
+                              UpstreamTlsContexts upstreamTls) {
 
     public RoutingSnapshot {
         Objects.requireNonNull(balancers, "balancers");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(upstreamTls, "upstreamTls");
+    }
+
+    /** A snapshot whose upstream TLS policies are built on demand with Kong's defaults (made without a compiler). */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
+        this(entities, httpRouter, balancers, tls, UpstreamTlsContexts.onDemand(entities));
     }
 
     /** A snapshot without TLS listeners. */

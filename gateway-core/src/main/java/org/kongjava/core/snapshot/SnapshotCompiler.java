@@ -6,11 +6,15 @@ import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.router.CompiledHttpRouter;
 import org.kongjava.core.tls.TlsCompiler;
 import org.kongjava.core.tls.TlsSnapshot;
+import org.kongjava.core.upstream.UpstreamTlsCompiler;
+import org.kongjava.core.upstream.UpstreamTlsContexts;
 
 /** Turns an entity set into the immutable structures the data plane reads. */
 public final class SnapshotCompiler {
     private final BalancerRegistry balancers;
     private final TlsCompiler tls;
+    // Set once at start-up, before the first compile; null = policies built on demand with Kong's defaults.
+    private volatile UpstreamTlsCompiler upstreamTls;
 
     /**
      * A compiler whose balancers have no event loops (IP targets only, no DNS, no active checks) and whose
@@ -49,11 +53,24 @@ public final class SnapshotCompiler {
         return tls;
     }
 
+    /** Makes snapshots carry upstream TLS policies compiled with {@code upstreamTls} (kong.conf's settings). */
+    public SnapshotCompiler withUpstreamTls(UpstreamTlsCompiler upstreamTls) {
+        this.upstreamTls = Objects.requireNonNull(upstreamTls, "upstreamTls");
+        return this;
+    }
+
+    /** The upstream TLS compiler, or null when none was set. */
+    public UpstreamTlsCompiler upstreamTls() {
+        return upstreamTls;
+    }
+
     /**
      * @throws IllegalArgumentException when the set cannot be compiled (e.g. a regex the router rejects)
      */
     public RoutingSnapshot compile(EntitySet entities) {
         TlsSnapshot t = tls == null ? TlsSnapshot.NONE : tls.compile(entities);
-        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t);
+        UpstreamTlsCompiler u = upstreamTls;
+        UpstreamTlsContexts ut = u == null ? UpstreamTlsContexts.onDemand(entities) : u.compile(entities);
+        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t, ut);
     }
 }

@@ -57,6 +57,8 @@ import org.kongjava.core.upstream.HostResolver;
 import org.kongjava.core.upstream.PoolKey;
 import org.kongjava.core.upstream.UpstreamPool;
 import org.kongjava.core.upstream.UpstreamPools;
+import org.kongjava.core.upstream.UpstreamTlsPolicy;
+import org.kongjava.tls.UpstreamVerificationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,6 +133,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         HttpRequest upstreamRequest;
         InetSocketAddress target;
         PoolKey key;
+        // TLS to the upstream (https/grpcs services): the policy, and the name verified and sent as SNI this try.
+        UpstreamTlsPolicy tls;
+        String tlsHost;
         int triesLeft;
         long balancerDoneNanos;
         // Load balancing (service host names an upstream): the request's pick over its tries.
@@ -408,6 +413,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.service = service;
+        e.tls = snap.upstreamTls().policy(service);
         long declared = HttpUtil.getContentLength(req, -1L);
         if (settings.clientMaxBodySize() > 0 && declared > settings.clientMaxBodySize()) {
             log.info("request {} body of {} bytes exceeds client_max_body_size {}", e.requestId, declared,
@@ -558,16 +564,35 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void attempt(Exchange e) {
+        io.netty.handler.ssl.SslHandler ssl = null;
+        if (e.tls != null) {
+            // Kong sends the upstream Host (without port) as SNI and verifies the certificate against it.
+            e.tlsHost = hostWithoutPort(e.upstreamRequest.headers().get(HttpHeaderNames.HOST));
+            e.key = e.key.withTls(e.tls.poolIdentity(e.tlsHost));
+        }
         Channel pooled = pool.acquire(e.key);
         if (pooled != null) {
             attach(e, pooled, true);
             sendHead(e);
             return;
         }
+        if (e.tls != null) {
+            try {
+                ssl = e.tls.newHandler(ctx.alloc(), e.tlsHost, e.target.getPort(), e.service.connectTimeout());
+            } catch (javax.net.ssl.SSLException noContext) {
+                e.triesLeft = 0; // the configuration is at fault, not the peer: another try cannot succeed
+                upstreamFailed(e, noContext, true);
+                return;
+            }
+        }
+        final io.netty.handler.ssl.SslHandler tlsHandler = ssl;
         ChannelFuture cf = pools.connect(ctx.channel().eventLoop(), e.target, e.service.connectTimeout(),
                 new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        if (tlsHandler != null) {
+                            ch.pipeline().addLast(PipelineNames.UPSTREAM_TLS, tlsHandler);
+                        }
                         ch.pipeline().addLast(PipelineNames.UPSTREAM_CODEC, new HttpClientCodec(
                                 new HttpDecoderConfig()
                                         .setMaxInitialLineLength(UPSTREAM_MAX_HEADER)
@@ -581,7 +606,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 f.channel().close();
                 return;
             }
-            if (f.isSuccess()) {
+            if (f.isSuccess() && tlsHandler != null) {
+                tlsHandler.handshakeFuture().addListener(hf -> {
+                    if (ex != e || e.finished) {
+                        f.channel().close();
+                    } else if (hf.isSuccess()) {
+                        attach(e, f.channel(), false);
+                        sendHead(e);
+                    } else {
+                        f.channel().close();
+                        upstreamFailed(e, tlsFailure(e, hf.cause()), true);
+                    }
+                });
+            } else if (f.isSuccess()) {
                 attach(e, f.channel(), false);
                 sendHead(e);
             } else {
@@ -591,6 +628,22 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                         true);
             }
         });
+    }
+
+    /**
+     * A failed TLS handshake with the upstream as the failure to report: a timeout (504, as nginx's handshake is bounded
+     * by the connect timeout), or an error naming the reason (expired, unknown CA, name mismatch, depth exceeded).
+     */
+    private static Throwable tlsFailure(Exchange e, Throwable cause) {
+        if (cause instanceof io.netty.handler.ssl.SslHandshakeTimeoutException) {
+            return new UpstreamTimeout("TLS handshake timeout after " + e.service.connectTimeout() + " ms");
+        }
+        UpstreamVerificationException v = UpstreamVerificationException.find(cause);
+        String why = v != null
+                ? "upstream certificate verify error (" + v.reason().name().toLowerCase(java.util.Locale.ROOT) + "): "
+                        + v.getMessage()
+                : cause.getMessage() == null ? cause.toString() : cause.getMessage();
+        return new IOException("TLS handshake with '" + e.tlsHost + "' failed: " + why, cause);
     }
 
     private void attach(Exchange e, Channel ch, boolean reused) {
