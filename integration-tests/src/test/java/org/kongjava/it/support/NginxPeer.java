@@ -31,6 +31,14 @@ public final class NginxPeer implements AutoCloseable {
      * {@code listen}, {@code root <dir>/www} and {@code client_max_body_size 0}.
      */
     public static NginxPeer start(String serverDirectives) {
+        return start(serverDirectives, false);
+    }
+
+    /**
+     * {@link #start(String)} with {@code listen ... ssl} when {@code ssl} is true; {@code serverDirectives} then carry
+     * {@code ssl_certificate} and {@code ssl_certificate_key} (and any {@code ssl_verify_client}).
+     */
+    public static NginxPeer start(String serverDirectives, boolean ssl) {
         Path nginx = Peers.require("nginx");
         try {
             Path dir = Files.createTempDirectory("nginx-it-");
@@ -39,7 +47,7 @@ public final class NginxPeer implements AutoCloseable {
             AssertionError last = null;
             for (int attempt = 0; attempt < 2; attempt++) {
                 int port = freePort();
-                Files.writeString(dir.resolve("nginx.conf"), config(dir, port, serverDirectives));
+                Files.writeString(dir.resolve("nginx.conf"), config(dir, port, serverDirectives, ssl));
                 Process p = new ProcessBuilder(nginx.toString(), "-p", dir.toString(), "-c",
                         dir.resolve("nginx.conf").toString(), "-e", dir.resolve("error.log").toString())
                         .redirectErrorStream(true).redirectOutput(dir.resolve("console.log").toFile()).start();
@@ -63,7 +71,7 @@ public final class NginxPeer implements AutoCloseable {
         }
     }
 
-    private static String config(Path dir, int port, String serverDirectives) {
+    private static String config(Path dir, int port, String serverDirectives, boolean ssl) {
         String tmp = dir.resolve("tmp").toString();
         boolean root = "root".equals(System.getProperty("user.name"));
         return (root ? "user root;\n" : "")
@@ -83,7 +91,7 @@ public final class NginxPeer implements AutoCloseable {
                 + "  uwsgi_temp_path " + tmp + "/uwsgi;\n"
                 + "  scgi_temp_path " + tmp + "/scgi;\n"
                 + "  server {\n"
-                + "    listen 127.0.0.1:" + port + ";\n"
+                + "    listen 127.0.0.1:" + port + (ssl ? " ssl" : "") + ";\n"
                 + "    root " + dir.resolve("www") + ";\n"
                 + "    client_max_body_size 0;\n"
                 + "    " + serverDirectives + "\n"
