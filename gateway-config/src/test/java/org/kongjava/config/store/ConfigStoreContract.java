@@ -197,6 +197,38 @@ abstract class ConfigStoreContract {
     }
 
     @Test
+    void caCertificatesAndTheServicesListingThemSurviveARestart() throws Exception {
+        var cas = org.kongjava.config.schema.CaCertificateSchema.STORED;
+        String pem1 = "-----BEGIN CERTIFICATE-----\nAQIDBA==\n-----END CERTIFICATE-----\n";
+        String pem2 = "-----BEGIN CERTIFICATE-----\nBQYHCA==\n-----END CERTIFICATE-----\n";
+        EntitySet a;
+        EntitySet b;
+        UUID kept;
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            var w1 = cas.insert(base, Map.of("cert", pem1, "tags", List.of("ca")), NOW);
+            kept = w1.entity().id();
+            var w2 = cas.insert(w1.next(), Map.of("cert", pem2), NOW);
+            a = ServiceSchema.INSTANCE.insert(w2.next(), Map.of("name", "tls", "url", "https://tls.example",
+                    "tls_verify", true, "ca_certificates", List.of(kept.toString())), NOW).next();
+            s.commit(base, a);
+            // The unused CA can go; the listed one cannot (checked by the schema before any SQL).
+            b = cas.delete(a, a.caCertificates().get(w2.entity().id()));
+            EntitySet fb = b;
+            assertEquals(19, org.junit.jupiter.api.Assertions.assertThrows(
+                    org.kongjava.config.schema.EntityException.class, () -> cas.delete(fb, fb.caCertificates().get(kept))).code());
+            s.commit(a, b);
+        }
+        try (JdbcConfigStore s = open()) {
+            EntitySet loaded = s.load();
+            assertEquals(b.caCertificates(), loaded.caCertificates());
+            assertEquals(List.of(kept), ServiceSchema.INSTANCE.find(loaded, "tls").caCertificates());
+            assertEquals(org.kongjava.config.schema.CaCertificateSchema.digest(pem1),
+                    loaded.caCertificates().get(kept).certDigest());
+        }
+    }
+
+    @Test
     void upstreamsAndTargetsSurviveARestart() throws Exception {
         EntitySet a;
         try (JdbcConfigStore s = open()) {

@@ -668,6 +668,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     }
                 }
             });
+        } else if (!e.hasBody && !e.expectContinue) {
+            // No body: the head waits for the (empty) end, already decoded, and both leave in one flush: one
+            // write, and over TLS one record instead of two.
+            up.write(e.upstreamRequest).addListener((ChannelFuture f) -> {
+                if (ex == e && e.upstream == f.channel() && !f.isSuccess()) {
+                    upstreamFailed(e, f.cause(), false);
+                }
+            });
+            readClientBody();
         } else {
             upstreamWrite(e, e.upstreamRequest).addListener((ChannelFuture f) -> {
                 if (ex != e || e.upstream != f.channel()) {
