@@ -508,4 +508,27 @@ class KongConfLoaderTest {
         assertEquals(600_000L, c.millis("ssl_session_timeout"));
         assertTrue(c.bool("ssl_session_tickets"));
     }
+
+    @Test
+    void upstreamTlsKeysAreImplementedWithKongsDefaults() throws IOException {
+        KongConf c = load("");
+        assertEquals(List.of("system"), c.list("lua_ssl_trusted_certificate"));
+        assertEquals(1, c.integer("lua_ssl_verify_depth"));
+        assertFalse(c.bool("client_ssl"));
+        assertFalse(c.bool("upstream_tls_verify_default"));
+        KongConf on = load("upstream_tls_verify_default = on\nlua_ssl_verify_depth = 3\n");
+        assertTrue(on.bool("upstream_tls_verify_default"));
+        assertEquals(3, on.integer("lua_ssl_verify_depth"));
+        assertFalse(on.notImplemented().contains("lua_ssl_verify_depth"), String.valueOf(on.notImplemented()));
+        assertFalse(on.unknownKeys().contains("upstream_tls_verify_default"), String.valueOf(on.unknownKeys()));
+    }
+
+    @Test
+    void clientSslNeedsItsCertificateAndKey() throws IOException {
+        assertEquals(List.of("client_ssl_cert must be specified when client_ssl is on",
+                "client_ssl_cert_key must be specified when client_ssl is on"), problems("client_ssl = on"));
+        assertEquals(List.of("client_ssl_cert_key must be specified when client_ssl is on"),
+                problems("client_ssl = on\nclient_ssl_cert = /etc/kong/client.crt"));
+        assertTrue(problems("lua_ssl_verify_depth = -1").get(0).startsWith("lua_ssl_verify_depth"));
+    }
 }
