@@ -113,6 +113,8 @@ final class GatewayServer {
 
     /** Checks what start-up would refuse, without binding anything (used by {@code check} too). */
     static void validateForStart(KongConf conf) {
+        // The upstream TLS files (lua_ssl_trusted_certificate, client_ssl_cert*): `check` reports a bad one too.
+        org.kongjava.tls.UpstreamTlsSettings.fromConf(conf.effective());
         servedListeners(conf, "proxy_listen", false);
         servedListeners(conf, "admin_listen", false);
         if (!conf.listeners("stream_listen").isEmpty()) {

@@ -302,4 +302,21 @@ class UpstreamTlsTest {
                 "ca_certificates", List.of("5f2b1a6e-6c4e-4f43-9a53-0d6f3e1b2c10")));
         assertEquals(400, unknown.status(), unknown::toString);
     }
+
+    @Test
+    void checkNamesABadTrustedCertificateFile() throws IOException {
+        Path conf = Files.writeString(dir.resolve("bad.conf"), "lua_ssl_trusted_certificate = system, "
+                + dir.resolve("missing-ca.pem") + "\nclient_ssl = on\n");
+        org.kongjava.it.support.KongJava.Result r = org.kongjava.it.support.KongJava.run(Duration.ofSeconds(60), Map.of(),
+                "check", conf.toString());
+        assertEquals(1, r.exit(), r::toString);
+        assertTrue(r.output().contains("client_ssl_cert must be specified when client_ssl is on"), r::toString);
+        Path conf2 = Files.writeString(dir.resolve("bad2.conf"), "lua_ssl_trusted_certificate = system, "
+                + dir.resolve("missing-ca.pem") + "\n");
+        org.kongjava.it.support.KongJava.Result r2 = org.kongjava.it.support.KongJava.run(Duration.ofSeconds(60), Map.of(),
+                "check", conf2.toString());
+        assertEquals(1, r2.exit(), r2::toString);
+        assertTrue(r2.output().contains("lua_ssl_trusted_certificate: failed loading certificate from "
+                + dir.resolve("missing-ca.pem")), r2::toString);
+    }
 }
