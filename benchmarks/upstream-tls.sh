@@ -27,6 +27,9 @@ start_nginx tls-origin "$LOAD_CPU" "server { listen 127.0.0.1:@PORT@ ssl; ssl_ce
     ssl_certificate_key $CERTS/origin.key; ssl_session_cache shared:S:10m;
     location / { default_type text/plain; return 200 '$BODY'; } }"
 ORIGIN=$NGINX_PORT
+# The same origin in plain HTTP: the reference pair below (how the two proxies compare without upstream TLS).
+start_nginx plain-origin "$LOAD_CPU" "server { listen 127.0.0.1:@PORT@; location / { default_type text/plain; return 200 '$BODY'; } }"
+PLAIN_ORIGIN=$NGINX_PORT
 
 # 2. nginx as the equivalent TLS reverse proxy: verified, SNI, session reuse, upstream keepalive.
 start_nginx nginx-tls-proxy "$PROXY_CPU" "upstream origin { server 127.0.0.1:$ORIGIN; keepalive 512; }
@@ -41,6 +44,11 @@ start_nginx nginx-tls-proxy "$PROXY_CPU" "upstream origin { server 127.0.0.1:$OR
       proxy_set_header X-Forwarded-Path \$request_uri;
     } }"
 NGX=$NGINX_PORT
+start_nginx nginx-plain-proxy "$PROXY_CPU" "upstream origin { server 127.0.0.1:$PLAIN_ORIGIN; keepalive 512; }
+  server { listen 127.0.0.1:@PORT@ reuseport backlog=16384;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"keep-alive\";
+      proxy_set_header Host \$http_host; proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; } }"
+NGX_PLAIN=$NGINX_PORT
 
 # 3. kong-java on the same core: a service https://127.0.0.1:<origin> verifying with the CA as a CA Certificate entity.
 PREFIX="$WORK/kong-java"; mkdir -p "$PREFIX"
@@ -65,12 +73,16 @@ CA_ID=$(python3 -c "import json,sys; print(json.dumps({'cert': open('$CERTS/ca.p
 curl -sf -o /dev/null -X POST "127.0.0.1:$ADMIN/services" -H 'Content-Type: application/json' \
   -d "{\"name\":\"origin\",\"url\":\"https://127.0.0.1:$ORIGIN\",\"tls_verify\":true,\"tls_verify_depth\":1,\"ca_certificates\":[\"$CA_ID\"]}"
 curl -sf -o /dev/null -X POST "127.0.0.1:$ADMIN/services/origin/routes" -d name=bench -d 'paths[]=/bench' -d strip_path=false
+curl -sf -o /dev/null -X POST "127.0.0.1:$ADMIN/services" -d name=plain -d "url=http://127.0.0.1:$PLAIN_ORIGIN"
+curl -sf -o /dev/null -X POST "127.0.0.1:$ADMIN/services/plain/routes" -d name=plain -d 'paths[]=/plain' -d strip_path=false
 [ "$(curl -s "127.0.0.1:$KJ/bench")" = "$BODY" ] || { echo "Error: kong-java does not proxy /bench over TLS" >&2; exit 1; }
 [ "$(curl -s "127.0.0.1:$NGX/bench")" = "$BODY" ] || { echo "Error: nginx does not proxy /bench over TLS" >&2; exit 1; }
 
 read -r N_RPS N_P99 <<< "$(bench nginx-tls-proxy "http://127.0.0.1:$NGX/bench")"
 [ "$JIT_WARMUP" -gt 0 ] && taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" "http://127.0.0.1:$KJ/bench" >/dev/null
 read -r K_RPS K_P99 <<< "$(bench kong-java-tls-upstream "http://127.0.0.1:$KJ/bench")"
+read -r NP_RPS NP_P99 <<< "$(bench nginx-plain-proxy "http://127.0.0.1:$NGX_PLAIN/plain")"
+read -r KP_RPS KP_P99 <<< "$(bench kong-java-plain-upstream "http://127.0.0.1:$KJ/plain")"
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 {
@@ -82,7 +94,12 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf 
   printf '%-44s %12s %10s\n' "scenario (100-byte keep-alive GET, https upstream)" "requests/s" "p99 ms"
   printf '%-44s %12s %10s\n' "nginx proxy_pass https:// (keepalive, reuse)" "$N_RPS" "$N_P99"
   printf '%-44s %12s %10s\n' "kong-java, https service, tls_verify" "$K_RPS" "$K_P99"
+  printf '%-44s %12s %10s\n' "reference: nginx proxy_pass http://" "$NP_RPS" "$NP_P99"
+  printf '%-44s %12s %10s\n' "reference: kong-java, http service" "$KP_RPS" "$KP_P99"
   echo
-  echo "throughput kong-java / nginx:            $(ratio "$K_RPS" "$N_RPS")"
-  echo "p99 kong-java / nginx:                   $(ratio "$K_P99" "$N_P99")"
+  echo "throughput kong-java / nginx, https upstream:  $(ratio "$K_RPS" "$N_RPS")"
+  echo "p99 kong-java / nginx, https upstream:         $(ratio "$K_P99" "$N_P99")"
+  echo "throughput kong-java / nginx, http upstream:   $(ratio "$KP_RPS" "$NP_RPS")  (reference, same run)"
+  echo "cost of upstream TLS, kong-java:               $(ratio "$K_RPS" "$KP_RPS") of its http throughput"
+  echo "cost of upstream TLS, nginx:                   $(ratio "$N_RPS" "$NP_RPS") of its http throughput"
 } | tee "$OUT/summary.txt"
