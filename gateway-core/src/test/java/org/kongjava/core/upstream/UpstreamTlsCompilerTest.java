@@ -188,6 +188,15 @@ class UpstreamTlsCompilerTest {
         assertNull(t.policy(service(set, "global")).clientCertificate());
         assertEquals("client_ssl", t.policy(service(set, "global")).clientCertificateSource());
         assertNull(compiler(false, null).compile(set).policy(service(set, "global")).clientCertificateSource());
+        // The upstream's certificate is referenced: it cannot be deleted while the upstream names it.
+        EntitySet withoutServices = set;
+        for (Service s : set.services().values()) {
+            withoutServices = ServiceSchema.INSTANCE.delete(withoutServices, s);
+        }
+        EntitySet last = withoutServices;
+        assertEquals("an existing 'upstreams' entity references this 'certificates' entity", assertThrows(
+                org.kongjava.config.schema.EntityException.class,
+                () -> CertificateSchema.STORED.delete(last, last.certificates().get(c2))).getMessage());
     }
 
     @Test
