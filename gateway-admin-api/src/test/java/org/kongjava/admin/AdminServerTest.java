@@ -175,10 +175,11 @@ class AdminServerTest {
         assertEquals(Map.of("reachable", true), status.get("database"));
 
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
-        assertEquals(List.of("/", "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
+        assertEquals(List.of("/", "/ca_certificates", "/ca_certificates/{ca_certificates}",
+                "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
                 "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/routes", "/routes/{routes}",
                 "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate",
-                "/services/{services}/routes", "/services/{services}/routes/{routes}",
+                "/services/{services}/routes", "/services/{services}/routes/{routes}", "/services/{services}/tls",
                 "/snis", "/snis/{snis}", "/snis/{snis}/certificate", "/status",
                 "/upstreams", "/upstreams/{upstreams}", "/upstreams/{upstreams}/health", "/upstreams/{upstreams}/targets",
                 "/upstreams/{upstreams}/targets/all", "/upstreams/{upstreams}/targets/{targets}",
