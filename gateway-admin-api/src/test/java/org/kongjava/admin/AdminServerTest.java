@@ -533,4 +533,33 @@ class AdminServerTest {
         assertEquals(204, send("DELETE", "/services/" + a + "/routes/ra", null, null).statusCode());
         assertNull(holder.current().entities().routes().get(UUID.fromString(rid)));
     }
+
+    @Test
+    void caCertificatesCrudAndTheEffectiveTlsOfAService() throws Exception {
+        TestPki.Pair ca = TestPki.ca("Admin Test CA");
+        String body = JSON.writeValueAsString(Map.of("cert", ca.certPem(), "tags", List.of("ca")));
+        Map<String, Object> created = expect(201, send("POST", "/ca_certificates", "application/json", body));
+        String id = (String) created.get("id");
+        assertEquals(org.kongjava.tls.PemCodec.sha256Hex(ca.cert()), created.get("cert_digest"));
+        assertEquals(409, send("POST", "/ca_certificates", "application/json", body).statusCode());
+        Map<String, Object> notCa = expect(400, send("POST", "/ca_certificates", "application/json",
+                JSON.writeValueAsString(Map.of("cert", TestPki.selfSigned("leaf.test", true).certPem()))));
+        assertEquals("schema violation (certificate does not appear to be a CA because it is missing the \"CA\" basic"
+                + " constraint)", notCa.get("message"));
+        assertEquals(id, expect(200, get("/ca_certificates/" + id)).get("id"));
+
+        String svc = createService("tls-effective", ",'protocol':'https','tls_verify':true,'ca_certificates':['" + id + "']");
+        Map<String, Object> tls = expect(200, get("/services/" + svc + "/tls"));
+        assertEquals(true, tls.get("tls"));
+        assertEquals(true, tls.get("verify"));
+        assertEquals("service", tls.get("verify_source"));
+        assertEquals(List.of(id), ((Map<?, ?>) tls.get("trust")).get("ca_certificates"));
+        assertEquals(false, expect(200, get("/services/" + createService("tls-plain", "") + "/tls")).get("tls"));
+
+        Map<String, Object> inUse = expect(400, send("DELETE", "/ca_certificates/" + id, null, null));
+        assertEquals(19, inUse.get("code"));
+        expect(200, json("PATCH", "/services/" + svc, "{'ca_certificates':null,'tls_verify':null}"));
+        assertEquals(204, send("DELETE", "/ca_certificates/" + id, null, null).statusCode());
+        assertEquals(404, get("/ca_certificates/" + id).statusCode());
+    }
 }

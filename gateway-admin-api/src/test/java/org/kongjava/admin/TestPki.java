@@ -38,6 +38,15 @@ final class TestPki {
     }
 
     static Pair selfSigned(String cn, boolean ec, Duration validity) {
+        return selfSigned(cn, ec, validity, false);
+    }
+
+    /** A self-signed CA (basicConstraints CA:TRUE), EC. */
+    static Pair ca(String cn) {
+        return selfSigned(cn, true, Duration.ofDays(30), true);
+    }
+
+    static Pair selfSigned(String cn, boolean ec, Duration validity, boolean isCa) {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance(ec ? "EC" : "RSA");
             if (ec) {
@@ -50,7 +59,7 @@ final class TestPki {
             Instant now = Instant.now();
             var b = new JcaX509v3CertificateBuilder(name, new BigInteger(64, RANDOM),
                     Date.from(now.minus(Duration.ofMinutes(5))), Date.from(now.plus(validity)), name, kp.getPublic());
-            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+            b.addExtension(Extension.basicConstraints, true, new BasicConstraints(isCa));
             X509Certificate cert = new JcaX509CertificateConverter()
                     .getCertificate(b.build(new JcaContentSignerBuilder(ec ? "SHA256withECDSA" : "SHA256withRSA").build(kp.getPrivate())));
             return new Pair(cert, PemCodec.encodeCertificates(List.of(cert)), PemCodec.encodePrivateKey(kp.getPrivate()));
