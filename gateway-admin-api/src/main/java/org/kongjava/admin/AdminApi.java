@@ -78,6 +78,10 @@ final class AdminApi {
         m.put("lua_version", "kong-java " + ctx.kongJavaVersion());
         m.put("configuration", ctx.configurationForDisplay());
         m.put("kong_java_version", ctx.kongJavaVersion());
+        List<Map<String, Object>> clientAddress = ctx.clientAddress().get();
+        if (!clientAddress.isEmpty()) {
+            m.put("client_address", clientAddress);
+        }
         return m;
     }
 
