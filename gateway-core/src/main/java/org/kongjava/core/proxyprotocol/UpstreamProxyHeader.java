@@ -3,7 +3,8 @@ package org.kongjava.core.proxyprotocol;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Objects;
@@ -12,11 +13,11 @@ import org.kongjava.core.listener.PipelineNames;
 /**
  * Sends a PROXY protocol header as the very first bytes of an upstream connection (kong-java's
  * {@code upstream_proxy_protocol}), so an upstream that expects one learns the client's address. Installed first
- * in the upstream pipeline: the header is written from this handler's position, past any TLS handler added after
- * it, on {@code channelActive} (before a TLS handler there starts its handshake), and the handler then removes
- * itself.
+ * in the upstream pipeline (nearest the socket), it puts the header in front of the first bytes written on the
+ * connection, whichever handler writes them (the HTTP encoder, or a TLS handler's ClientHello), then removes
+ * itself. Not on {@code channelActive}: the connect future's listeners, which send the request, run before it.
  */
-public final class UpstreamProxyHeader extends ChannelInboundHandlerAdapter {
+public final class UpstreamProxyHeader extends ChannelOutboundHandlerAdapter {
     private final int version;
     private final InetSocketAddress source;
     private final InetSocketAddress destination;
@@ -52,13 +53,13 @@ public final class UpstreamProxyHeader extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelActive(ChannelHandlerContext ctx) {
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
         ByteBuf header = version == 1
                 ? ProxyHeaderEncoder.v1(ctx.alloc(), source, destination)
                 : ProxyHeaderEncoder.v2(ctx.alloc(), source, destination, List.of());
-        // From this context the write only passes the handlers in front of this one: none.
-        ctx.writeAndFlush(header);
+        // From this context a write only passes the handlers in front of this one: none.
+        ctx.write(header, ctx.voidPromise());
+        ctx.write(msg, promise);
         ctx.pipeline().remove(this);
-        ctx.fireChannelActive();
     }
 }

@@ -57,6 +57,8 @@ class UpstreamProxyHeaderTest {
         EmbeddedChannel ch = new EmbeddedChannel(false, false);
         UpstreamProxyHeader.install(ch, 2, CLIENT, GATEWAY);
         ch.register();
+        assertNull(ch.readOutbound(), "nothing before the first write");
+        ch.writeAndFlush(Unpooled.copiedBuffer("GET", US_ASCII));
         ByteBuf first = ch.readOutbound();
         try {
             ProxyHeader h = ProxyHeaderDecoder.decode(first, 4096);
