@@ -119,6 +119,9 @@ bench() { # label url
   echo "$rps $p99"
 }
 
+# Sourced by another benchmark (KJ_BENCH_LIB=1 . run.sh [options]): stop here with the helpers above defined.
+if [ "${KJ_BENCH_LIB:-0}" = 1 ]; then return 0; fi
+
 echo "Results in $OUT (proxy on CPU $PROXY_CPU, wrk and origin on CPU $LOAD_CPU, $CONNS connections, ${DURATION}s runs)" >&2
 
 # 1. Origin: a static 100-byte answer.
