@@ -31,6 +31,10 @@ public final class KongConfLoader {
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     /** An RFC 9110 token: what a header name may be. */
     static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** Request headers the proxy writes or frames itself: a TLV must not replace them. */
+    private static final java.util.Set<String> GATEWAY_HEADERS = java.util.Set.of("host", "connection", "upgrade",
+            "te", "via", "x-real-ip", "x-kong-request-id", "content-length", "transfer-encoding", "expect",
+            "keep-alive", "proxy-connection");
     /** {@code <service name>:v1|v2}; Kong's service names are letters, digits and {@code .-_~}. */
     static final Pattern UPSTREAM_PP = Pattern.compile("[A-Za-z0-9._~-]+:v[12]");
     private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]*\\.[0-9]+|[+-]?[0-9]+\\.[0-9]*");
@@ -400,6 +404,10 @@ public final class KongConfLoader {
         }
         if (!HEADER_TOKEN.matcher(header).matches()) {
             return "'" + header + "' is not a header name";
+        }
+        String lower = header.toLowerCase(Locale.ROOT);
+        if (GATEWAY_HEADERS.contains(lower) || lower.startsWith("x-forwarded-")) {
+            return "'" + header + "' is set by the gateway itself (choose another name)";
         }
         return null;
     }
