@@ -99,6 +99,9 @@ final class AdminApi {
         server.put("total_requests", c.totalRequests.sum());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("server", server);
+        if (ctx.proxyProtocolStats() != null) {
+            m.put("proxy_protocol", ctx.proxyProtocolStats().snapshot());
+        }
         DeclarativeConfigStore dbless = dbless();
         if (dbless == null) {
             m.put("database", Map.of("reachable", ctx.writer().store().reachable()));

@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.proxyprotocol.ProxyProtocolStats;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotHolder;
 
@@ -27,10 +28,13 @@ import org.kongjava.core.snapshot.SnapshotHolder;
  * @param clientAddress           the effective client-address settings of each bound listener, shown by {@code GET /}
  *                                as {@code client_address} (a kong-java addition); read on each request, since
  *                                listeners are bound after this context is made
+ * @param proxyProtocolStats      the node's PROXY protocol counters, shown by {@code GET /status} as
+ *                                {@code proxy_protocol} (a kong-java addition); null = not shown
  */
 public record AdminContext(ConfigWriter writer, SnapshotHolder holder, ServerCounters counters, String nodeId, String hostname,
                            Map<String, Object> configurationForDisplay, String kongVersion, String kongJavaVersion,
-                           long maxBodyBytes, Set<String> headers, Supplier<List<Map<String, Object>>> clientAddress) {
+                           long maxBodyBytes, Set<String> headers, Supplier<List<Map<String, Object>>> clientAddress,
+                           ProxyProtocolStats proxyProtocolStats) {
 
     /** Kong's default {@code headers = server_tokens, latency_tokens}. */
     public static final Set<String> DEFAULT_HEADERS = Set.of("server_tokens", "latency_tokens");
@@ -51,7 +55,7 @@ public record AdminContext(ConfigWriter writer, SnapshotHolder holder, ServerCou
                         String hostname, Map<String, Object> configurationForDisplay, String kongVersion,
                         String kongJavaVersion, long maxBodyBytes, Set<String> headers) {
         this(writer, holder, counters, nodeId, hostname, configurationForDisplay, kongVersion, kongJavaVersion,
-                maxBodyBytes, headers, null);
+                maxBodyBytes, headers, null, null);
     }
 
     boolean sendServerHeader() {

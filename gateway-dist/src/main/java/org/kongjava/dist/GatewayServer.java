@@ -155,7 +155,7 @@ final class GatewayServer {
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
-                HeaderSettings.enabledFrom(conf), () -> clientAddress.describeAll(boundSpecs())),
+                HeaderSettings.enabledFrom(conf), () -> clientAddress.describeAll(boundSpecs()), pp.stats()),
                 TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, pp);
         for (ListenSpec s : adminSpecs) {
             listeners.bind(s, admin);

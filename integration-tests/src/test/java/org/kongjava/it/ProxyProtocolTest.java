@@ -323,6 +323,10 @@ class ProxyProtocolTest {
         }
         assertEquals(CLIENT, viaCurl("http://127.0.0.1:" + fe.get("v1") + "/h").header("x-real-ip"), "still serving");
         assertTrue(gw.isAlive());
+        JsonNode counters = gw.admin().get("/status").expect(200).json().path("proxy_protocol");
+        assertTrue(counters.path("rejected").asLong() >= 4, counters::toString);
+        assertTrue(counters.path("timed_out").asLong() >= 1, counters::toString);
+        assertTrue(counters.path("v1").asLong() >= 1, counters::toString);
     }
 
     @Test
