@@ -119,8 +119,8 @@ bench() { # label url
   echo "$rps $p99"
 }
 
-# Other benchmarks/*.sh source this file with KJ_BENCH_LIB=1: options, build, pinning, start_nginx, bench; then their own runs.
-[ "${KJ_BENCH_LIB:-0}" = 1 ] && return 0
+# Sourced by another benchmark (KJ_BENCH_LIB=1 . run.sh [options]): stop here with the helpers above defined.
+if [ "${KJ_BENCH_LIB:-0}" = 1 ]; then return 0; fi
 
 echo "Results in $OUT (proxy on CPU $PROXY_CPU, wrk and origin on CPU $LOAD_CPU, $CONNS connections, ${DURATION}s runs)" >&2
 

@@ -84,6 +84,10 @@ final class AdminApi {
         m.put("lua_version", "kong-java " + ctx.kongJavaVersion());
         m.put("configuration", ctx.configurationForDisplay());
         m.put("kong_java_version", ctx.kongJavaVersion());
+        List<Map<String, Object>> clientAddress = ctx.clientAddress().get();
+        if (!clientAddress.isEmpty()) {
+            m.put("client_address", clientAddress);
+        }
         return m;
     }
 
@@ -101,6 +105,9 @@ final class AdminApi {
         server.put("total_requests", c.totalRequests.sum());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("server", server);
+        if (ctx.proxyProtocolStats() != null) {
+            m.put("proxy_protocol", ctx.proxyProtocolStats().snapshot());
+        }
         DeclarativeConfigStore dbless = dbless();
         if (dbless == null) {
             m.put("database", Map.of("reachable", ctx.writer().store().reachable()));

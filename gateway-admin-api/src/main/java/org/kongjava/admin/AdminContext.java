@@ -1,9 +1,12 @@
 package org.kongjava.admin;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.proxyprotocol.ProxyProtocolStats;
 import org.kongjava.core.snapshot.ConfigWriter;
 import org.kongjava.core.snapshot.SnapshotHolder;
 
@@ -22,10 +25,16 @@ import org.kongjava.core.snapshot.SnapshotHolder;
  * @param headers                 enabled response-header tokens from kong.conf {@code headers}: {@code server_tokens}
  *                                or {@code Server} sends {@code Server}, {@code latency_tokens} or
  *                                {@code X-Kong-Admin-Latency} sends the latency header
+ * @param clientAddress           the effective client-address settings of each bound listener, shown by {@code GET /}
+ *                                as {@code client_address} (a kong-java addition); read on each request, since
+ *                                listeners are bound after this context is made
+ * @param proxyProtocolStats      the node's PROXY protocol counters, shown by {@code GET /status} as
+ *                                {@code proxy_protocol} (a kong-java addition); null = not shown
  */
 public record AdminContext(ConfigWriter writer, SnapshotHolder holder, ServerCounters counters, String nodeId, String hostname,
                            Map<String, Object> configurationForDisplay, String kongVersion, String kongJavaVersion,
-                           long maxBodyBytes, Set<String> headers) {
+                           long maxBodyBytes, Set<String> headers, Supplier<List<Map<String, Object>>> clientAddress,
+                           ProxyProtocolStats proxyProtocolStats) {
 
     /** Kong's default {@code headers = server_tokens, latency_tokens}. */
     public static final Set<String> DEFAULT_HEADERS = Set.of("server_tokens", "latency_tokens");
@@ -38,6 +47,15 @@ public record AdminContext(ConfigWriter writer, SnapshotHolder holder, ServerCou
         Objects.requireNonNull(kongVersion, "kongVersion");
         configurationForDisplay = configurationForDisplay == null ? Map.of() : configurationForDisplay;
         headers = headers == null ? DEFAULT_HEADERS : Set.copyOf(headers);
+        clientAddress = clientAddress == null ? List::of : clientAddress;
+    }
+
+    /** A context without per-listener client-address settings ({@code GET /} then has no {@code client_address}). */
+    public AdminContext(ConfigWriter writer, SnapshotHolder holder, ServerCounters counters, String nodeId,
+                        String hostname, Map<String, Object> configurationForDisplay, String kongVersion,
+                        String kongJavaVersion, long maxBodyBytes, Set<String> headers) {
+        this(writer, holder, counters, nodeId, hostname, configurationForDisplay, kongVersion, kongJavaVersion,
+                maxBodyBytes, headers, null, null);
     }
 
     boolean sendServerHeader() {

@@ -26,6 +26,8 @@ import java.nio.charset.StandardCharsets;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.proxyprotocol.ProxyProtocolPipeline;
+import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
 import org.kongjava.core.tls.TlsHandlers;
 
 /**
@@ -45,6 +47,7 @@ public final class AdminServer implements PipelineFactory {
     private final int maxBody;
     private final long handshakeTimeoutMillis;
     private final ConnectionCounter counter;
+    private final ProxyProtocolSettings proxyProtocol;
 
     public AdminServer(AdminContext context) {
         this(context, TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
@@ -52,6 +55,12 @@ public final class AdminServer implements PipelineFactory {
 
     /** @param handshakeTimeoutMillis how long a TLS client has for its ClientHello and the handshake */
     public AdminServer(AdminContext context, long handshakeTimeoutMillis) {
+        this(context, handshakeTimeoutMillis, ProxyProtocolSettings.strict());
+    }
+
+    /** @param proxyProtocol how {@code admin_listen} entries with {@code proxy_protocol} read the PROXY header */
+    public AdminServer(AdminContext context, long handshakeTimeoutMillis, ProxyProtocolSettings proxyProtocol) {
+        this.proxyProtocol = proxyProtocol;
         this.context = context;
         this.api = new AdminApi(context);
         this.maxBody = context.maxBodyBytes() <= 0 || context.maxBodyBytes() > Integer.MAX_VALUE
@@ -63,6 +72,9 @@ public final class AdminServer implements PipelineFactory {
     @Override
     public void initChannel(Channel ch, ListenSpec listener) {
         ChannelPipeline p = ch.pipeline();
+        // The PROXY header precedes everything, the TLS ClientHello included. As in Kong, it is required but the
+        // Admin API does not take the client address from it.
+        ProxyProtocolPipeline.install(ch, listener, proxyProtocol);
         p.addLast(counter);
         if (!listener.ssl()) {
             addHttp1(p);

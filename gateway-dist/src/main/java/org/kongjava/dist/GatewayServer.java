@@ -26,6 +26,9 @@ import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.proxyprotocol.ClientAddressPolicy;
+import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
+import org.kongjava.core.tls.TlsHandlers;
 import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.balance.DnsCache;
 import org.kongjava.core.balance.DnsSettings;
@@ -39,6 +42,7 @@ import org.kongjava.core.transport.EventLoops;
 import org.kongjava.proxy.http.HeaderSettings;
 import org.kongjava.proxy.http.HttpProxyPipelineFactory;
 import org.kongjava.proxy.http.HttpProxySettings;
+import org.kongjava.proxy.http.ProxyProtocolOptions;
 import org.kongjava.tls.ServerTlsContexts;
 import org.kongjava.tls.TlsSettings;
 import org.slf4j.Logger;
@@ -53,7 +57,7 @@ final class GatewayServer {
     static final String KONG_VERSION = "3.10.0";
 
     /** Listener flags whose behaviour a later release brings: refused when set, never silently ignored. */
-    static final List<String> NOT_YET_FLAGS = List.of("proxy_protocol", "transparent");
+    static final List<String> NOT_YET_FLAGS = List.of("transparent");
 
     private final KongConf conf;
     private final Prefix prefix;
@@ -92,7 +96,6 @@ final class GatewayServer {
     }
 
     private static String unsupportedFlag(ListenSpec s) {
-        if (s.proxyProtocol()) return "proxy_protocol";
         if (s.transparent()) return "transparent";
         if (s.udp()) return "udp";
         return null;
@@ -158,18 +161,63 @@ final class GatewayServer {
         expiry.start(Duration.ofDays(1));
         listeners = new ListenerManager(loops);
 
-        HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
+        ProxyProtocolSettings pp = proxyProtocolSettings(conf);
+        ClientAddressPolicy clientAddress = clientAddressPolicy(conf, pp);
+        HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters,
+                pp, new ProxyProtocolOptions(conf.proxyProtocolTlvHeaders(), conf.upstreamProxyProtocol()));
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
-                HeaderSettings.enabledFrom(conf)));
+                HeaderSettings.enabledFrom(conf), () -> clientAddress.describeAll(boundSpecs()), pp.stats()),
+                TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, pp);
         for (ListenSpec s : adminSpecs) {
             listeners.bind(s, admin);
         }
+        reportClientAddress(clientAddress, conf);
         writeListenersFile();
         Prefix.writeAtomically(prefix.pidFile(), ProcessHandle.current().pid() + "\n");
+    }
+
+    /** How {@code proxy_protocol} listeners read the header: {@code proxy_protocol_timeout}, {@code _trusted_optional}. */
+    static ProxyProtocolSettings proxyProtocolSettings(KongConf conf) {
+        return ProxyProtocolSettings.strict()
+                .withHeaderTimeoutMillis(conf.millis("proxy_protocol_timeout"))
+                .withHeaderOptionalFrom(conf.bool("proxy_protocol_trusted_optional") ? conf.trustedIps() : CidrSet.EMPTY);
+    }
+
+    static ClientAddressPolicy clientAddressPolicy(KongConf conf, ProxyProtocolSettings pp) {
+        String header = conf.string("real_ip_header");
+        return new ClientAddressPolicy(conf.trustedIps(), header == null ? "X-Real-IP" : header,
+                conf.bool("real_ip_recursive"), pp);
+    }
+
+    /** Every bound listener once (reuseport binds one socket per loop), with its real port. */
+    private List<ListenSpec> boundSpecs() {
+        List<ListenSpec> out = new ArrayList<>();
+        for (BoundListener b : listeners.bound()) {
+            ListenSpec s = b.spec().withPort(b.localAddress().getPort());
+            if (!out.contains(s)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /** One line per listener with its effective client-address rule, then what cannot work together. */
+    private void reportClientAddress(ClientAddressPolicy policy, KongConf conf) {
+        List<ListenSpec> bound = boundSpecs();
+        for (ListenSpec s : bound) {
+            log.info("client address on {}", policy.summaryLine(s));
+        }
+        for (String w : policy.warnings(bound)) {
+            log.warn("client address: {}", w);
+        }
+        if (conf.bool("proxy_protocol_trusted_optional") && conf.trustedIps().isEmpty()) {
+            log.warn("client address: proxy_protocol_trusted_optional = on, but trusted_ips is empty: every peer "
+                    + "must still send a PROXY header (list the load balancers in trusted_ips)");
+        }
     }
 
     static HttpProxySettings proxySettings(KongConf conf) {

@@ -298,6 +298,32 @@ public final class KongConf {
         return Collections.unmodifiableSet(out);
     }
 
+    /**
+     * {@code proxy_protocol_tlv_headers} (kong-java): PROXY v2 TLV name (lower case, e.g. {@code aws_vpce_id}) to
+     * the request header that carries it upstream, in written order; empty when unset.
+     */
+    public Map<String, String> proxyProtocolTlvHeaders() {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String item : list("proxy_protocol_tlv_headers")) {
+            int colon = item.indexOf(':');
+            out.put(item.substring(0, colon).strip().toLowerCase(Locale.ROOT), item.substring(colon + 1).strip());
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
+    /**
+     * {@code upstream_proxy_protocol} (kong-java): service name to the PROXY protocol version (1 or 2) the gateway
+     * sends on its connections to that service's upstream; empty when unset.
+     */
+    public Map<String, Integer> upstreamProxyProtocol() {
+        Map<String, Integer> out = new LinkedHashMap<>();
+        for (String item : list("upstream_proxy_protocol")) {
+            int colon = item.lastIndexOf(':');
+            out.put(item.substring(0, colon), item.endsWith("v1") ? 1 : 2);
+        }
+        return Collections.unmodifiableMap(out);
+    }
+
     /** True when {@code headers_upstream} asks for {@code X-Kong-Request-Id} on upstream requests. */
     public boolean upstreamRequestIdHeader() {
         List<String> items = list("headers_upstream");

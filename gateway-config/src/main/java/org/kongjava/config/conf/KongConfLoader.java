@@ -29,6 +29,14 @@ public final class KongConfLoader {
 
     private static final Pattern UUID = Pattern.compile(
             "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    /** An RFC 9110 token: what a header name may be. */
+    static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    /** Request headers the proxy writes or frames itself: a TLV must not replace them. */
+    private static final java.util.Set<String> GATEWAY_HEADERS = java.util.Set.of("host", "connection", "upgrade",
+            "te", "via", "x-real-ip", "x-kong-request-id", "content-length", "transfer-encoding", "expect",
+            "keep-alive", "proxy-connection");
+    /** {@code <service name>:v1|v2}; Kong's service names are letters, digits and {@code .-_~}. */
+    static final Pattern UPSTREAM_PP = Pattern.compile("[A-Za-z0-9._~-]+:v[12]");
     private static final Pattern DECIMAL = Pattern.compile("[+-]?[0-9]*\\.[0-9]+|[+-]?[0-9]+\\.[0-9]*");
 
     private KongConfLoader() {
@@ -344,6 +352,34 @@ public final class KongConfLoader {
                     }
                 }
             }
+            case "proxy_protocol_timeout" -> {
+                try {
+                    if (NginxValues.parseTimeMillis(v) <= 0) {
+                        problems.add("proxy_protocol_timeout must be greater than 0, got '" + v
+                                + "' (expected a time, e.g. 5s or 500ms)");
+                    }
+                } catch (IllegalArgumentException e) {
+                    // already reported by the TIME check
+                }
+            }
+            case "proxy_protocol_tlv_headers" -> {
+                for (String item : Strings.splitList(v)) {
+                    String problem = tlvHeaderProblem(item);
+                    if (problem != null) {
+                        problems.add("proxy_protocol_tlv_headers: invalid entry '" + item + "': " + problem
+                                + " (expected <tlv name>:<header name>, e.g. aws_vpce_id:X-Amzn-Vpce-Id; tlv names: "
+                                + String.join(", ", KongSchema.PROXY_TLV_NAMES) + ")");
+                    }
+                }
+            }
+            case "upstream_proxy_protocol" -> {
+                for (String item : Strings.splitList(v)) {
+                    if (!UPSTREAM_PP.matcher(item).matches()) {
+                        problems.add("upstream_proxy_protocol: invalid entry '" + item
+                                + "' (expected <service name>:v1 or <service name>:v2, e.g. legacy-app:v2)");
+                    }
+                }
+            }
             case "node_id" -> {
                 if (!UUID.matcher(v).matches()) {
                     problems.add("node_id must be a valid UUID, got '" + v
@@ -372,6 +408,27 @@ public final class KongConfLoader {
             }
             default -> { }
         }
+    }
+
+    /** Why a {@code proxy_protocol_tlv_headers} item is wrong, or null. */
+    private static String tlvHeaderProblem(String item) {
+        int colon = item.indexOf(':');
+        if (colon <= 0 || colon == item.length() - 1) {
+            return "no ':' between a tlv name and a header name";
+        }
+        String tlv = item.substring(0, colon).strip();
+        String header = item.substring(colon + 1).strip();
+        if (!KongSchema.PROXY_TLV_NAMES.contains(tlv.toLowerCase(Locale.ROOT))) {
+            return "unknown tlv name '" + tlv + "'";
+        }
+        if (!HEADER_TOKEN.matcher(header).matches()) {
+            return "'" + header + "' is not a header name";
+        }
+        String lower = header.toLowerCase(Locale.ROOT);
+        if (GATEWAY_HEADERS.contains(lower) || lower.startsWith("x-forwarded-")) {
+            return "'" + header + "' is set by the gateway itself (choose another name)";
+        }
+        return null;
     }
 
     private static void checkNumber(ConfKey ck, String v, List<String> problems) {

@@ -39,6 +39,13 @@ final class KongSchema {
     /** kong-java's own flag (Kong dropped it); accepted where the gateway proxies. */
     static final String TRANSPARENT = "transparent";
 
+    /**
+     * PROXY v2 TLV names usable in {@code proxy_protocol_tlv_headers}: the keys of gateway-core's
+     * {@code ProxyTlvs.named()} (kept in step by a test there).
+     */
+    static final List<String> PROXY_TLV_NAMES = List.of("alpn", "authority", "unique_id", "aws_vpce_id",
+            "azure_link_id", "gcp_psc_connection_id");
+
     /** Kong's default header tokens, lower-case as in kong_defaults.lua. */
     static final List<String> HEADER_TOKENS = List.of("server_tokens", "latency_tokens", "via", "server",
             "x-kong-proxy-latency", "x-kong-response-latency", "x-kong-admin-latency", "x-kong-upstream-latency",
@@ -88,6 +95,11 @@ final class KongSchema {
             implemented("nginx_proxy_real_ip_header", STRING, "X-Real-IP"),
             implemented("real_ip_recursive", NGX_BOOLEAN, "off").aliasOf("nginx_proxy_real_ip_recursive"),
             implemented("nginx_proxy_real_ip_recursive", NGX_BOOLEAN, "off"),
+            // kong-java extensions around the PROXY protocol (docs/deploy-behind-load-balancer.md).
+            implemented("proxy_protocol_timeout", TIME, "5s"),
+            implemented("proxy_protocol_trusted_optional", BOOLEAN, "off"),
+            implemented("proxy_protocol_tlv_headers", LIST, null),
+            implemented("upstream_proxy_protocol", LIST, null),
             // kong-java's default is its embedded store (Kong's is postgres): a single node needs no server.
             implemented("database", ENUM, "embedded").allowing("embedded", "postgres", "cassandra", "off").mandatory(),
             implemented("declarative_config", STRING, null),

@@ -270,7 +270,14 @@ class KongConfLoaderTest {
             "nginx_http_keepalive_requests = lots | nginx_http_keepalive_requests: 'lots' is not a number",
             "prefix = | prefix: a value is required (expected a directory path)",
             "upstream_keepalive_pool_size = | upstream_keepalive_pool_size: a value is required (expected a number, 0 or greater)",
-            "node_id = {vault://env/node-id} | node_id: vault references are not supported yet, got '{vault://env/node-id}' (expected a plain value)"
+            "node_id = {vault://env/node-id} | node_id: vault references are not supported yet, got '{vault://env/node-id}' (expected a plain value)",
+            "proxy_protocol_timeout = 0 | proxy_protocol_timeout must be greater than 0, got '0' (expected a time, e.g. 5s or 500ms)",
+            "proxy_protocol_timeout = soon | proxy_protocol_timeout: 'soon' is not a time (expected a number of seconds or a value with units ms, s, m, h, d, w, M, y, e.g. 60s, 500ms or 1m 30s)",
+            "proxy_protocol_tlv_headers = aws_vpce_id | proxy_protocol_tlv_headers: invalid entry 'aws_vpce_id': no ':' between a tlv name and a header name (expected <tlv name>:<header name>, e.g. aws_vpce_id:X-Amzn-Vpce-Id; tlv names: alpn, authority, unique_id, aws_vpce_id, azure_link_id, gcp_psc_connection_id)",
+            "proxy_protocol_tlv_headers = vpce:X-Vpce | proxy_protocol_tlv_headers: invalid entry 'vpce:X-Vpce': unknown tlv name 'vpce' (expected <tlv name>:<header name>, e.g. aws_vpce_id:X-Amzn-Vpce-Id; tlv names: alpn, authority, unique_id, aws_vpce_id, azure_link_id, gcp_psc_connection_id)",
+            "proxy_protocol_tlv_headers = authority:X Sni | proxy_protocol_tlv_headers: invalid entry 'authority:X Sni': 'X Sni' is not a header name (expected <tlv name>:<header name>, e.g. aws_vpce_id:X-Amzn-Vpce-Id; tlv names: alpn, authority, unique_id, aws_vpce_id, azure_link_id, gcp_psc_connection_id)",
+            "proxy_protocol_tlv_headers = authority:X-Forwarded-Host | proxy_protocol_tlv_headers: invalid entry 'authority:X-Forwarded-Host': 'X-Forwarded-Host' is set by the gateway itself (choose another name) (expected <tlv name>:<header name>, e.g. aws_vpce_id:X-Amzn-Vpce-Id; tlv names: alpn, authority, unique_id, aws_vpce_id, azure_link_id, gcp_psc_connection_id)",
+            "upstream_proxy_protocol = legacy:v3 | upstream_proxy_protocol: invalid entry 'legacy:v3' (expected <service name>:v1 or <service name>:v2, e.g. legacy-app:v2)"
     })
     void badValueIsOneLineNamingKeyValueAndForm(String line, String expected) throws IOException {
         assertEquals(List.of(expected), problems(line));
@@ -439,6 +446,28 @@ class KongConfLoaderTest {
         assertEquals(List.of(), c.listeners("status_listen"));
         assertThrows(IllegalArgumentException.class, () -> c.listeners("cluster_listen"));
         assertEquals(List.of("80:8000", "443:8443"), c.list("port_maps"));
+    }
+
+    @Test
+    void proxyProtocolExtensionsAreTyped() throws IOException {
+        KongConf d = load("");
+        assertEquals(5000, d.millis("proxy_protocol_timeout"));
+        assertFalse(d.bool("proxy_protocol_trusted_optional"));
+        assertEquals(Map.of(), d.proxyProtocolTlvHeaders());
+        assertEquals(Map.of(), d.upstreamProxyProtocol());
+        KongConf c = load("""
+                proxy_protocol_timeout = 1500ms
+                proxy_protocol_trusted_optional = on
+                proxy_protocol_tlv_headers = AWS_VPCE_ID:X-Amzn-Vpce-Id, authority : X-Lb-Sni
+                upstream_proxy_protocol = legacy-app:v1, mail.v2:v2
+                """);
+        assertEquals(1500, c.millis("proxy_protocol_timeout"));
+        assertTrue(c.bool("proxy_protocol_trusted_optional"));
+        assertEquals(List.of("aws_vpce_id", "authority"), List.copyOf(c.proxyProtocolTlvHeaders().keySet()));
+        assertEquals("X-Amzn-Vpce-Id", c.proxyProtocolTlvHeaders().get("aws_vpce_id"));
+        assertEquals("X-Lb-Sni", c.proxyProtocolTlvHeaders().get("authority"));
+        assertEquals(Map.of("legacy-app", 1, "mail.v2", 2), c.upstreamProxyProtocol());
+        assertEquals(List.of(), c.unknownKeys(), "kong-java's own keys are known");
     }
 
     @Test

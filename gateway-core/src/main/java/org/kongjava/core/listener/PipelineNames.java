@@ -16,6 +16,8 @@ public final class PipelineNames {
     public static final String HTTP_PROXY = "gw.httpProxy";
     public static final String ADMIN_AGGREGATOR = "gw.adminAggregator";
     public static final String ADMIN = "gw.admin";
+    /** Writes a PROXY header first on an upstream connection (upstream_proxy_protocol), then removes itself. */
+    public static final String UPSTREAM_PROXY_PROTOCOL = "gw.upstreamProxyProtocol";
     public static final String UPSTREAM_CODEC = "gw.upstreamCodec";
     /** The client-side TLS handler of an upstream connection ({@code https}, {@code grpcs}, {@code tls} services); first. */
     public static final String UPSTREAM_TLS = "gw.upstreamTls";

@@ -69,7 +69,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         int have = actualReadableBytes();
         if (LOG_BUDGET.tryAcquire()) {
             log.info("{}: closing connection from {}: no complete PROXY header within {} ms ({} byte(s) received{}){}",
-                    where(), peerText(ctx.channel()), settings.headerTimeoutMillis(), have,
+                    where(ctx), peerText(ctx.channel()), settings.headerTimeoutMillis(), have,
                     have == 0 ? "" : ", first bytes " + hexPrefix(internalBuffer()), LOG_BUDGET.takeSuppressedNote());
         }
         ctx.close();
@@ -86,7 +86,7 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
             finished = true;
             cancelDeadline();
             settings.stats().withoutHeaderTrusted.increment();
-            log.debug("{}: trusted peer {} connected without a PROXY header", where(), peerText(ctx.channel()));
+            log.debug("{}: trusted peer {} connected without a PROXY header", where(ctx), peerText(ctx.channel()));
             ctx.pipeline().remove(this); // the buffered bytes are passed on as they are
             return;
         }
@@ -110,9 +110,15 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         }
         ch.attr(ConnectionInfo.KEY).set(info.withProxied(header));
         if (log.isDebugEnabled()) {
-            log.debug("{}: {} from {}", where(), header, peerText(ch));
+            log.debug("{}: {} from {}", where(ctx), header, peerText(ch));
         }
+        boolean more = in.isReadable();
         ctx.pipeline().remove(this); // ByteToMessageDecoder hands any bytes after the header to the next handler
+        if (!more && !ch.config().isAutoRead()) {
+            // This read was all header: nothing reaches the next handler, so nothing there asks for the bytes
+            // that follow (a TLS ClientHello sent in its own segment would wait forever). Ask on its behalf.
+            ctx.read();
+        }
     }
 
     @Override
@@ -126,12 +132,12 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         cancelDeadline();
         if (!sawBytes) {
             settings.stats().closedEmpty.increment();
-            log.debug("{}: {} closed before sending a PROXY header", where(), peerText(ctx.channel()));
+            log.debug("{}: {} closed before sending a PROXY header", where(ctx), peerText(ctx.channel()));
         } else {
             settings.stats().rejected.increment();
             if (LOG_BUDGET.tryAcquire()) {
                 log.info("{}: connection from {} closed after {} byte(s), before a complete PROXY header; first bytes {}{}",
-                        where(), peerText(ctx.channel()), in.readableBytes(), hexPrefix(in),
+                        where(ctx), peerText(ctx.channel()), in.readableBytes(), hexPrefix(in),
                         LOG_BUDGET.takeSuppressedNote());
             }
         }
@@ -149,9 +155,9 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         settings.stats().rejected.increment();
         if (LOG_BUDGET.tryAcquire()) {
             log.info("{}: closing connection from {}: bad PROXY header: {}; first bytes {}{}",
-                    where(), peerText(ctx.channel()), reason, hexPrefix(in), LOG_BUDGET.takeSuppressedNote());
+                    where(ctx), peerText(ctx.channel()), reason, hexPrefix(in), LOG_BUDGET.takeSuppressedNote());
         } else {
-            log.debug("{}: closing connection from {}: bad PROXY header: {}", where(), peerText(ctx.channel()), reason);
+            log.debug("{}: closing connection from {}: bad PROXY header: {}", where(ctx), peerText(ctx.channel()), reason);
         }
         in.skipBytes(in.readableBytes());
         ctx.close();
@@ -176,8 +182,10 @@ final class ProxyProtocolHandler extends ByteToMessageDecoder {
         }
     }
 
-    private String where() {
-        return listener.key() + " " + listener.address();
+    private String where(ChannelHandlerContext ctx) {
+        // The bound address: the spec says port 0 when the port was chosen at bind time.
+        return listener.key() + " " + (ctx.channel().localAddress() instanceof InetSocketAddress local
+                ? ProxyHeader.hostPort(local) : listener.address());
     }
 
     private static InetSocketAddress inet(SocketAddress a) {

@@ -528,4 +528,23 @@ class ProxyProtocolHandlerTest {
         assertNull(before.proxied(), "the 3-argument constructor means no header");
         assertFalse(ch.finish());
     }
+
+    @Test
+    void headerAloneInOneReadAsksForTheNextBytesWhenAutoReadIsOff() {
+        PeerChannel ch = channel();
+        ch.config().setAutoRead(false);
+        int[] reads = {0};
+        ch.pipeline().addFirst(new io.netty.channel.ChannelOutboundHandlerAdapter() {
+            @Override
+            public void read(io.netty.channel.ChannelHandlerContext ctx) {
+                reads[0]++;
+                ctx.read();
+            }
+        });
+        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 1.2.3.4 10.0.1.1 5 8000\r\n", US_ASCII));
+        assertNull(ch.pipeline().get(PipelineNames.PROXY_PROTOCOL));
+        assertTrue(reads[0] >= 1, "the next handler gets nothing from this read, so the reader must ask for more");
+        assertEquals("1.2.3.4", ch.attr(ConnectionInfo.KEY).get().proxiedSource().getAddress().getHostAddress());
+        ch.finishAndReleaseAll();
+    }
 }

@@ -18,7 +18,9 @@ import java.util.Objects;
  *       address, or the leftmost one when all are trusted; an invalid entry stops the scan at the last
  *       good address. For {@code X-Forwarded-For} every header line is scanned, the last line first; other
  *       headers use their first line only (nginx).</li>
- *   <li>{@code real_ip_header = proxy_protocol}: the peer for now (the PROXY source is handled by the listener).</li>
+ *   <li>{@code real_ip_header = proxy_protocol}: a trusted peer's PROXY header source (nginx's
+ *       {@code $proxy_protocol_addr}), or the peer when the connection had no header or one without addresses
+ *       (LOCAL, UNKNOWN).</li>
  * </ul>
  * Only IP literals are parsed; nothing is resolved.
  */
@@ -39,6 +41,20 @@ public final class ClientAddressResolver {
      * @return the client address text (nginx's printing, e.g. {@code ::1}) and whether the peer is trusted
      */
     public static ClientAddress resolve(InetSocketAddress peer, HttpHeaders headers, HeaderSettings s) {
+        return resolve(peer, null, headers, s);
+    }
+
+    /**
+     * Resolves the client address of a request on a connection that may have sent a PROXY header.
+     *
+     * @param peer          the TCP peer (original {@code $remote_addr})
+     * @param proxiedSource the source address of the connection's PROXY header, or null (none, or no address)
+     * @param headers       the request headers
+     * @param s             trust settings
+     * @return the client address text and whether the peer is trusted
+     */
+    public static ClientAddress resolve(InetSocketAddress peer, InetSocketAddress proxiedSource, HttpHeaders headers,
+                                        HeaderSettings s) {
         Objects.requireNonNull(peer, "peer");
         byte[] peerBytes = peerBytes(peer);
         if (peerBytes == null) {
@@ -47,8 +63,12 @@ public final class ClientAddressResolver {
         }
         String peerText = IpLiterals.format(peerBytes);
         boolean trusted = s.trustedIps().test(IpLiterals.toInet(peerBytes));
-        if (!trusted || "proxy_protocol".equalsIgnoreCase(s.realIpHeader())) {
-            return new ClientAddress(peerText, trusted);
+        if (!trusted) {
+            return new ClientAddress(peerText, false);
+        }
+        if ("proxy_protocol".equalsIgnoreCase(s.realIpHeader())) {
+            byte[] src = proxiedSource == null ? null : peerBytes(proxiedSource);
+            return new ClientAddress(src == null ? peerText : IpLiterals.format(src), true);
         }
         Scan scan = new Scan(peerBytes, s);
         int rc;

@@ -47,6 +47,7 @@ import org.kongjava.core.balance.TargetHealth;
 import org.kongjava.core.listener.ConnectionInfo;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.proxyprotocol.UpstreamProxyHeader;
 import org.kongjava.core.router.HeaderLookup;
 import org.kongjava.core.router.RequestFacts;
 import org.kongjava.core.tls.TlsHandlers;
@@ -91,6 +92,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final UpstreamPools pools;
     private final HostResolver resolver;
     private final ClientByteCounter clientBytes;
+    private final ProxyProtocolOptions ppOptions;
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
@@ -109,7 +111,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean draining;
 
     HttpProxyHandler(SnapshotHolder holder, HttpProxySettings settings, ServerCounters counters,
-                     UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes) {
+                     UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes,
+                     ProxyProtocolOptions ppOptions) {
+        this.ppOptions = ppOptions;
         this.holder = holder;
         this.settings = settings;
         this.hs = settings.headers();
@@ -136,6 +140,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         // TLS to the upstream (https/grpcs services): the policy, and the name verified and sent as SNI this try.
         UpstreamTlsPolicy tls;
         String tlsHost;
+        // upstream_proxy_protocol: the version sent first on new upstream connections (0 = none) and its addresses.
+        int ppVersion;
+        InetSocketAddress ppSource;
+        InetSocketAddress ppDestination;
+        String ppIdentity;
         int triesLeft;
         long balancerDoneNanos;
         // Load balancing (service host names an upstream): the request's pick over its tries.
@@ -344,6 +353,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             rejectMalformed(req, req.decoderResult().cause());
             return;
         }
+        // On a proxy_protocol listener the PROXY handler replaces the connection facts once the header is read,
+        // which is after channelActive; the first request head always comes after it.
+        ConnectionInfo latest = ctx.channel().attr(ConnectionInfo.KEY).get();
+        if (latest != null) {
+            info = latest;
+        }
         requests++;
         counters.totalRequests.increment();
         counters.connectionsBusy.increment();
@@ -388,7 +403,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.match = match;
-        ClientAddress client = ClientAddressResolver.resolve(info.peer(), h, hs);
+        ClientAddress client = ClientAddressResolver.resolve(info.peer(), info.proxiedSource(), h, hs);
 
         Route route = match.route();
         if (route.protocols().contains(Protocol.HTTPS) && !route.protocols().contains(Protocol.HTTP) && !https()
@@ -428,6 +443,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ForwardContext fwd = new ForwardContext(info.peer(), client, https(), localPort, e.requestId,
                 service.host(), port, service.protocol().wireName());
         HttpRequest up = UpstreamRequestBuilder.build(req, match, rawQuery, fwd, hs);
+        ppOptions.applyTlvHeaders(up.headers(), info.proxied(), client.trustedPeer());
+        e.ppVersion = ppOptions.upstreamVersion(service.name());
+        if (e.ppVersion != 0) {
+            upstreamProxyAddresses(e, client);
+        }
         up.headers().remove(HttpHeaderNames.EXPECT);
         up.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
         if (!h.contains(HttpHeaderNames.CONTENT_LENGTH) && HttpUtil.isTransferEncodingChunked(req)) {
@@ -449,6 +469,31 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else {
             resolved.addListener(f -> onResolved(e, resolved, port));
         }
+    }
+
+    /**
+     * The addresses of the PROXY header sent upstream: the client as resolved (with the PROXY header's port and
+     * destination when the address came from there, the TCP peer's port when it is the peer, port 0 when it came
+     * from a forwarding header) and the address the client connected to.
+     */
+    private void upstreamProxyAddresses(Exchange e, ClientAddress client) {
+        InetSocketAddress proxied = info.proxiedSource();
+        InetSocketAddress source;
+        InetSocketAddress destination = info.local();
+        if (proxied != null && proxied.getAddress() != null
+                && client.ip().equals(IpLiterals.format(proxied.getAddress().getAddress()))) {
+            source = proxied;
+            destination = info.proxied().destination();
+        } else if (info.peer().getAddress() != null
+                && client.ip().equals(IpLiterals.format(info.peer().getAddress().getAddress()))) {
+            source = info.peer();
+        } else {
+            byte[] b = IpLiterals.parseAddr(client.ip());
+            source = b == null ? info.peer() : new InetSocketAddress(IpLiterals.toInet(b), 0);
+        }
+        e.ppSource = source;
+        e.ppDestination = destination;
+        e.ppIdentity = UpstreamProxyHeader.identity(e.ppVersion, source);
     }
 
     /** What nginx refuses in a head that Netty's decoder accepts; null when the head is fine. */
@@ -526,7 +571,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         InetAddress addr = resolved.getNow();
         e.target = new InetSocketAddress(addr, port);
-        e.key = new PoolKey(addr.getHostAddress(), port);
+        e.key = new PoolKey(addr.getHostAddress(), port, e.ppIdentity);
         e.balancerDoneNanos = System.nanoTime();
         attempt(e);
     }
@@ -546,7 +591,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.target = p.address();
-        e.key = new PoolKey(p.address().getAddress().getHostAddress(), p.address().getPort());
+        e.key = new PoolKey(p.address().getAddress().getHostAddress(), p.address().getPort(), e.ppIdentity);
         if (!e.match.route().preserveHost()) {
             int port = p.address().getPort();
             String host = e.pick.upstreamHost();
@@ -592,6 +637,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     protected void initChannel(Channel ch) {
                         if (tlsHandler != null) {
                             ch.pipeline().addLast(PipelineNames.UPSTREAM_TLS, tlsHandler);
+                        }
+                        if (e.ppVersion != 0) {
+                            // First in the pipeline: the PROXY header precedes the TLS ClientHello on the wire.
+                            UpstreamProxyHeader.install(ch, e.ppVersion, e.ppSource, e.ppDestination);
                         }
                         ch.pipeline().addLast(PipelineNames.UPSTREAM_CODEC, new HttpClientCodec(
                                 new HttpDecoderConfig()

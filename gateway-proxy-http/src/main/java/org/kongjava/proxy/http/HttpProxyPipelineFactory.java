@@ -9,6 +9,8 @@ import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
+import org.kongjava.core.proxyprotocol.ProxyProtocolPipeline;
+import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
 import org.kongjava.core.snapshot.SnapshotHolder;
 import org.kongjava.core.tls.TlsHandlers;
 import org.kongjava.core.transport.EventLoops;
@@ -17,7 +19,7 @@ import org.kongjava.core.upstream.UpstreamPools;
 
 /**
  * The pipeline of an HTTP/1.1 proxy connection:
- * {@code [tls → alpn] → headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
+ * {@code [proxyProtocol] → [tls → alpn] → headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
  * On {@code ssl} addresses the HTTP handlers are added once the TLS handshake is done (see {@code TlsHandlers}).
  * The connection reads only when the proxy asks ({@code AUTO_READ} off); the proxy queues what one
  * socket read decoded and takes one message at a time.
@@ -34,9 +36,23 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     private final ServerCounters counters;
     private final UpstreamPools pools;
     private final HostResolver resolver;
+    private final ProxyProtocolSettings proxyProtocol;
+    private final ProxyProtocolOptions ppOptions;
 
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters) {
+        this(holder, loops, settings, counters, ProxyProtocolSettings.strict(), ProxyProtocolOptions.none());
+    }
+
+    /**
+     * @param proxyProtocol how {@code proxy_protocol} listeners read the PROXY header
+     * @param ppOptions     kong-java's PROXY extensions (TLV headers, PROXY towards upstreams)
+     */
+    public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
+                                    ServerCounters counters, ProxyProtocolSettings proxyProtocol,
+                                    ProxyProtocolOptions ppOptions) {
+        this.proxyProtocol = proxyProtocol;
+        this.ppOptions = ppOptions;
         this.holder = holder;
         this.settings = settings;
         this.counters = counters;
@@ -47,6 +63,8 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     @Override
     public void initChannel(Channel ch, ListenSpec listener) {
         ch.config().setAutoRead(false);
+        // The PROXY header precedes everything, the TLS ClientHello included.
+        ProxyProtocolPipeline.install(ch, listener, proxyProtocol);
         if (listener.ssl()) {
             // TLS first (certificate by SNI from the current snapshot), then HTTP/1.1 once the handshake is done;
             // nginx gives the handshake the client header timeout.
@@ -65,7 +83,8 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         p.addLast(PipelineNames.HEADER_TIMEOUT, bytes);
         p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
                 new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));
-        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes));
+        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes,
+                ppOptions));
     }
 
     /** The pools, for tests and for draining at shutdown. */

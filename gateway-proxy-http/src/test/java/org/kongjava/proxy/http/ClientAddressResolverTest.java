@@ -116,10 +116,27 @@ class ClientAddressResolverTest {
     }
 
     @Test
-    void proxyProtocolHeaderMeansThePeerForNow() {
+    void proxyProtocolWithoutAProxyHeaderMeansThePeer() {
         HeaderSettings s = settings(trust("127.0.0.1"), "proxy_protocol", false);
         assertEquals(new ClientAddress("127.0.0.1", true), ClientAddressResolver.resolve(peer("127.0.0.1"),
                 headers("X-Real-IP", "10.0.0.1", "X-Forwarded-For", "10.0.0.1"), s));
+        assertEquals(new ClientAddress("127.0.0.1", true), ClientAddressResolver.resolve(peer("127.0.0.1"), null,
+                headers("X-Real-IP", "10.0.0.1"), s), "LOCAL/UNKNOWN header: no source");
+    }
+
+    @Test
+    void proxyProtocolSourceIsTheClientOnlyFromATrustedPeer() {
+        HeaderSettings s = settings(trust("127.0.0.1"), "proxy_protocol", false);
+        InetSocketAddress src = new InetSocketAddress("203.0.113.9", 40000);
+        assertEquals(new ClientAddress("203.0.113.9", true), ClientAddressResolver.resolve(peer("127.0.0.1"), src,
+                headers("X-Real-IP", "10.0.0.1", "X-Forwarded-For", "10.0.0.2"), s), "headers are not consulted");
+        assertEquals(new ClientAddress("127.0.0.2", false), ClientAddressResolver.resolve(peer("127.0.0.2"), src,
+                headers(), s), "untrusted peer: its PROXY claim is ignored");
+        assertEquals(new ClientAddress("2001:db8::7", true), ClientAddressResolver.resolve(peer("127.0.0.1"),
+                new InetSocketAddress("2001:db8:0:0:0:0:0:7", 1), headers(), s));
+        HeaderSettings xff = settings(trust("127.0.0.1"), "X-Forwarded-For", false);
+        assertEquals(new ClientAddress("10.0.0.2", true), ClientAddressResolver.resolve(peer("127.0.0.1"), src,
+                headers("X-Forwarded-For", "10.0.0.2"), xff), "other real_ip_header values ignore the PROXY source");
     }
 
     @Test
