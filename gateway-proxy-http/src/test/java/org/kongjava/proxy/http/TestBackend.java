@@ -61,10 +61,14 @@ final class TestBackend implements AutoCloseable {
     final BlockingQueue<HttpRequest> requests = new LinkedBlockingQueue<>();
     final BlockingQueue<Received> completed = new LinkedBlockingQueue<>();
     final AtomicInteger connections = new AtomicInteger();
+    /** Connections closed (by the proxy: the backend closes only on {@code /close} and {@code /garbage}). */
+    final AtomicInteger closedConnections = new AtomicInteger();
     /** System.nanoTime() when the first body byte of the latest request arrived. */
     final AtomicLong firstBodyByteNanos = new AtomicLong();
     /** System.nanoTime() when the latest download's last byte was written. */
     final AtomicLong downloadDoneNanos = new AtomicLong();
+    /** Body bytes of downloads handed to the socket so far, all downloads together. */
+    final AtomicLong downloadSent = new AtomicLong();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
 
@@ -77,6 +81,7 @@ final class TestBackend implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> closedConnections.incrementAndGet());
                         ch.pipeline().addLast("codec", new HttpServerCodec());
                         ch.pipeline().addLast("app", new App());
                         ch.read();
@@ -211,6 +216,7 @@ final class TestBackend implements AutoCloseable {
         }
         ctx.writeAndFlush(new DefaultHttpContent(b)).addListener(f -> {
             if (f.isSuccess()) {
+                downloadSent.addAndGet(n);
                 writeChunk(ctx, sent + n, total);
             }
         });
