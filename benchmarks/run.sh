@@ -119,6 +119,9 @@ bench() { # label url
   echo "$rps $p99"
 }
 
+# Sourced by another benchmark (e.g. tls.sh) for the set-up and functions above: stop here.
+[ "${KJ_BENCH_LIB:-0}" = 1 ] && return 0
+
 echo "Results in $OUT (proxy on CPU $PROXY_CPU, wrk and origin on CPU $LOAD_CPU, $CONNS connections, ${DURATION}s runs)" >&2
 
 # 1. Origin: a static 100-byte answer.
