@@ -154,7 +154,6 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf 
   echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"
   echo "java: $("$JAVA_HOME/bin/java" -version 2>&1 | head -1); nginx: $(nginx -v 2>&1 | cut -d/ -f2); $(openssl version)"
   echo "proxies pinned to CPU $PROXY_CPU; clients and origin on CPU $LOAD_CPU; TLS 1.3, TLS_AES_128_GCM_SHA256, X25519"
-  echo "kong-java TLS provider: $(grep -o 'using the [A-Za-z]* provider[^"]*' "$OUT/kong-java-console.log" | head -1 || true)"
   echo
   printf '%-44s %12s %12s %8s\n' "scenario" "nginx" "kong-java" "ratio"
   printf '%-44s %12s %12s %8s\n' "TLS keep-alive requests/s (wrk -c$C)" "$N_KA" "$K_KA" "$(ratio "$K_KA" "$N_KA")"

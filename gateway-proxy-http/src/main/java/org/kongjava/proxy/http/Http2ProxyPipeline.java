@@ -79,7 +79,8 @@ final class Http2ProxyPipeline {
                 .build();
         p.addLast(PipelineNames.HTTP2_CONNECTION, new ConnectionGuard(codec, counters, settings.keepaliveTimeoutMillis()));
         p.addLast(PipelineNames.HTTP_CODEC, codec);
-        p.addLast(PipelineNames.HTTP_PROXY, new Http2MultiplexHandler(new StreamInitializer()));
+        p.addLast(PipelineNames.HTTP_PROXY, new Http2MultiplexHandler(
+                new StreamInitializer(new Http2StreamAdapter.FlushCoalescer(p.channel()))));
         p.addLast(new ConnectionErrors());
         // A stream-less WINDOW_UPDATE raises the connection window (RFC 9113 §6.9.2: SETTINGS cannot).
         p.writeAndFlush(new DefaultHttp2WindowUpdateFrame(CONNECTION_WINDOW - Http2CodecUtil.DEFAULT_WINDOW_SIZE));
@@ -89,6 +90,12 @@ final class Http2ProxyPipeline {
 
     /** One stream: the connection's facts, then frames ↔ HTTP objects → HTTP/2 adjustments → the proxy. */
     private final class StreamInitializer extends ChannelInitializer<Http2StreamChannel> {
+        private final Http2StreamAdapter.FlushCoalescer flusher;
+
+        StreamInitializer(Http2StreamAdapter.FlushCoalescer flusher) {
+            this.flusher = flusher;
+        }
+
         @Override
         protected void initChannel(Http2StreamChannel stream) {
             Channel conn = stream.parent();
@@ -101,7 +108,7 @@ final class Http2ProxyPipeline {
             stream.config().setAutoRead(false);
             ChannelPipeline p = stream.pipeline();
             p.addLast(PipelineNames.HTTP_CODEC, streamCodec);
-            p.addLast(PipelineNames.HTTP2_STREAM, new Http2StreamAdapter());
+            p.addLast(PipelineNames.HTTP2_STREAM, new Http2StreamAdapter(flusher));
             p.addLast(PipelineNames.HTTP_PROXY, handlers.get());
         }
     }

@@ -1,5 +1,6 @@
 package org.kongjava.proxy.http;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
@@ -24,11 +25,52 @@ import io.netty.handler.codec.http2.HttpConversionUtil;
  * <li>The codec's own {@code x-http2-*} headers are dropped: they are not the client's.</li>
  * <li>Responses lose {@code Connection}, {@code Keep-Alive}, {@code Transfer-Encoding}, {@code Upgrade},
  * {@code Proxy-Connection}: connection-specific, forbidden in HTTP/2 (RFC 9113 §8.2.2).</li>
+ * <li>Flushes are coalesced per connection: see {@link FlushCoalescer}.</li>
  * </ul>
  */
 final class Http2StreamAdapter extends ChannelDuplexHandler {
     /** The version HTTP/2 request heads carry towards the proxy. */
     static final HttpVersion HTTP_2 = HttpVersion.valueOf("HTTP/2.0");
+
+    private final FlushCoalescer flusher;
+
+    Http2StreamAdapter(FlushCoalescer flusher) {
+        this.flusher = flusher;
+    }
+
+    /**
+     * One connection flush per event-loop turn for all its streams. A stream's flush is a flush of the whole
+     * connection (the codec then walks every stream's flow-control state and the TLS handler writes a record):
+     * when many streams' responses arrive in one turn, one flush after them does the work of all, as nginx
+     * writes once per event. The write futures complete after it, so backpressure is unchanged.
+     */
+    static final class FlushCoalescer implements Runnable {
+        private final Channel conn;
+        // Not volatile: only the connection's event loop (its streams' loop too) touches it.
+        private boolean scheduled;
+
+        FlushCoalescer(Channel conn) {
+            this.conn = conn;
+        }
+
+        void request() {
+            if (!scheduled) {
+                scheduled = true;
+                conn.eventLoop().execute(this);
+            }
+        }
+
+        @Override
+        public void run() {
+            scheduled = false;
+            conn.flush();
+        }
+    }
+
+    @Override
+    public void flush(ChannelHandlerContext ctx) {
+        flusher.request();
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

@@ -223,7 +223,7 @@ class Http2ProxyTest {
 
     @Test
     void largeBodiesStreamBothWays() throws Exception {
-        long size = 1536L * 1024;
+        long size = 8L << 20;
         try (H2Client c = new H2Client(tlsPort, true)) {
             for (boolean chunked : new boolean[] {false, true}) {
                 H2Client.Response down = c.get("/api/download?bytes=" + size + (chunked ? "&chunked=1" : ""));
