@@ -142,10 +142,6 @@ final class GatewayServer {
         List<ListenSpec> tlsSpecs = new ArrayList<>(proxySpecs);
         tlsSpecs.addAll(adminSpecs);
         certs = ListenerCertificates.load(conf, tlsSpecs, tls);
-        if (proxySpecs.stream().anyMatch(ListenSpec::http2)) {
-            log.info("proxy_listen: 'http2' accepted, but the proxy serves HTTP/1.1 (over TLS on ssl addresses) "
-                    + "until HTTP/2 is implemented");
-        }
         SnapshotCompiler compiler = new SnapshotCompiler(balancers, tls).withUpstreamTls(upstreamTls(conf));
         long loadStart = System.nanoTime();
         var loaded = store.load();

@@ -14,12 +14,6 @@ import org.kongjava.tls.AlpnMode;
  * @param alpn what the listener offers by ALPN
  */
 public record ListenerTls(String name, AlpnMode alpn) {
-    /**
-     * Whether the HTTP proxy serves HTTP/2 on {@code http2 ssl} addresses. Not yet: proxy listeners offer only
-     * {@code http/1.1} by ALPN, whatever their flags; the Admin API offers {@code h2} where configured.
-     */
-    static final boolean PROXY_HTTP2 = false;
-
     public ListenerTls {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(alpn, "alpn");
@@ -47,10 +41,6 @@ public record ListenerTls(String name, AlpnMode alpn) {
         }
         int cut = key.indexOf('_');
         String family = cut > 0 ? key.substring(0, cut) : key;
-        if (family.equals("proxy") && !PROXY_HTTP2) {
-            // The proxy speaks HTTP/1.1 only so far: offering h2 by ALPN would strand h2 clients.
-            return new ListenerTls(family, AlpnMode.HTTP1);
-        }
         return new ListenerTls(family, AlpnMode.forHttp(spec.http2()));
     }
 }

@@ -74,9 +74,10 @@ class ListenerCertificatesTest {
                 List.of(proxy, admin, ListenSpec.plain("proxy_listen", "127.0.0.1", 0)), tls)) {
             assertTrue(tls.isRegistered(ListenerTls.of(proxy)));
             assertTrue(tls.isRegistered(ListenerTls.of(admin)));
-            // The proxy offers HTTP/1.1 only by ALPN for now, even on an http2 address.
-            assertEquals(new ListenerTls("proxy", org.kongjava.tls.AlpnMode.HTTP1), ListenerTls.of(proxy));
-            assertFalse(tls.isRegistered(new ListenerTls("proxy", org.kongjava.tls.AlpnMode.H2_AND_HTTP1)));
+            // An http2 proxy address offers h2, then http/1.1, by ALPN.
+            assertEquals(new ListenerTls("proxy", org.kongjava.tls.AlpnMode.H2_AND_HTTP1), ListenerTls.of(proxy));
+            assertFalse(tls.isRegistered(new ListenerTls("proxy", org.kongjava.tls.AlpnMode.HTTP1)),
+                    "the plain proxy address has no certificate");
             Path ssl = dir.resolve("prefix").resolve("ssl");
             assertTrue(Files.exists(ssl.resolve("kong-default.crt")) && Files.exists(ssl.resolve("admin-kong-default-ecdsa.key")));
             assertEquals(Map.of(), certs.watchedFiles(), "generated defaults are not watched");

@@ -249,7 +249,7 @@ class TlsSnapshotTest {
         assertEquals(new ListenerTls("proxy", AlpnMode.HTTP1), ListenerTls.of(ListenSpec.plain("proxy_listen", "0.0.0.0", 8443)));
         ListenSpec proxyH2 = new ListenSpec("proxy_listen", "0.0.0.0", 8443, true, true, false, false, false, false, false, -1,
                 null, null, false);
-        assertEquals(new ListenerTls("proxy", AlpnMode.HTTP1), ListenerTls.of(proxyH2), "the proxy has no HTTP/2 yet");
+        assertEquals(new ListenerTls("proxy", AlpnMode.H2_AND_HTTP1), ListenerTls.of(proxyH2), "http2 proxy addresses offer h2");
         assertEquals(new ListenerTls("proxy", AlpnMode.NONE), ListenerTls.of(ListenSpec.plain("stream_listen", "0.0.0.0", 9000)));
         assertEquals(new ListenerTls("status", AlpnMode.HTTP1), ListenerTls.of(ListenSpec.plain("status_listen", "0.0.0.0", 8100)));
     }

@@ -109,6 +109,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final java.util.ArrayDeque<Object> inbound = new java.util.ArrayDeque<>();
     private boolean wanted;
     private boolean draining;
+    /**
+     * An HTTP/2 stream (child channel) rather than a connection: one exchange, then the stream ends; the
+     * connection is counted by {@code Http2ProxyPipeline}; no keep-alive and no WebSocket upgrade.
+     */
+    private boolean h2;
 
     HttpProxyHandler(SnapshotHolder holder, HttpProxySettings settings, ServerCounters counters,
                      UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes,
@@ -198,6 +203,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        h2 = ctx.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel;
         if (ctx.channel().isActive() && ctx.pipeline().get(io.netty.handler.ssl.SslHandler.class) != null) {
             // Added after a TLS handshake: the connection has long been active, channelActive will not come.
             activate(ctx);
@@ -215,9 +221,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         active = true;
-        counters.connectionsAccepted.increment();
-        counters.connectionsHandled.increment();
-        counters.connectionsActive.increment();
+        if (!h2) {
+            counters.connectionsAccepted.increment();
+            counters.connectionsHandled.increment();
+            counters.connectionsActive.increment();
+        }
         info = ctx.channel().attr(ConnectionInfo.KEY).get();
         pool = pools.forLoop(ctx.channel().eventLoop());
         bytesAtWaitStart = clientBytes.bytes();
@@ -234,7 +242,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (active) {
             active = false;
-            counters.connectionsActive.decrement();
+            if (!h2) {
+                counters.connectionsActive.decrement();
+            }
         }
         cancelClientTimer();
         releaseQueued();
@@ -364,7 +374,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         counters.connectionsBusy.increment();
         Exchange e = new Exchange(req, RequestIds.next(), System.nanoTime());
         ex = e;
-        e.clientKeepAlive = HttpUtil.isKeepAlive(req) && settings.keepaliveTimeoutMillis() > 0
+        e.clientKeepAlive = !h2 && HttpUtil.isKeepAlive(req) && settings.keepaliveTimeoutMillis() > 0
                 && (settings.keepaliveRequests() == 0 || requests < settings.keepaliveRequests());
 
         String problem = headProblem(req);
@@ -437,7 +447,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.expectContinue = req.protocolVersion().equals(HttpVersion.HTTP_1_1) && HttpUtil.is100ContinueExpected(req);
-        e.upgradeRequested = h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
+        e.upgradeRequested = !h2 && h.containsValue(HttpHeaderNames.UPGRADE, HttpHeaderValues.WEBSOCKET, true);
         int port = service.port() > 0 ? service.port() : (service.protocol() == Protocol.HTTPS ? 443 : 80);
         // The builder maps the port through port_maps itself.
         ForwardContext fwd = new ForwardContext(info.peer(), client, https(), localPort, e.requestId,

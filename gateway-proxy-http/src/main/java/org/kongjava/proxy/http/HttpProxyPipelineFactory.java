@@ -21,6 +21,9 @@ import org.kongjava.core.upstream.UpstreamPools;
  * The pipeline of an HTTP/1.1 proxy connection:
  * {@code [proxyProtocol] → [tls → alpn] → headerTimeout (byte counter) → httpCodec (strict request decoder, response encoder) → httpProxy}.
  * On {@code ssl} addresses the HTTP handlers are added once the TLS handshake is done (see {@code TlsHandlers}).
+ * On {@code http2} addresses a client that negotiates {@code h2} by ALPN (or, on plain addresses, opens with the
+ * HTTP/2 preface) gets an HTTP/2 connection instead, with the same proxy handler per stream
+ * (see {@link Http2ProxyPipeline}).
  * The connection reads only when the proxy asks ({@code AUTO_READ} off); the proxy queues what one
  * socket read decoded and takes one message at a time.
  * <p>
@@ -38,6 +41,7 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     private final HostResolver resolver;
     private final ProxyProtocolSettings proxyProtocol;
     private final ProxyProtocolOptions ppOptions;
+    private final Http2ProxyPipeline http2;
 
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters) {
@@ -58,6 +62,10 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         this.counters = counters;
         this.pools = new UpstreamPools(loops, settings.poolSettings());
         this.resolver = new HostResolver(4, 1024);
+        // One proxy handler per HTTP/2 stream; its byte counter sees no bytes (the head arrives whole in a frame).
+        this.http2 = new Http2ProxyPipeline(settings, counters,
+                () -> new HttpProxyHandler(holder, settings, counters, pools, resolver, new ClientByteCounter(),
+                        ppOptions));
     }
 
     @Override
@@ -68,7 +76,14 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         if (listener.ssl()) {
             // TLS first (certificate by SNI from the current snapshot), then HTTP/1.1 once the handshake is done;
             // nginx gives the handshake the client header timeout.
-            TlsHandlers.addTls(ch.pipeline(), holder, listener, settings.clientHeaderTimeoutMillis(), this::addHttp1, null);
+            TlsHandlers.addTls(ch.pipeline(), holder, listener, settings.clientHeaderTimeoutMillis(), this::addHttp1,
+                    listener.http2() ? http2::addTo : null);
+            return;
+        }
+        if (listener.http2()) {
+            // Plain http2 address: prior-knowledge h2c and HTTP/1.1 on one port, told apart by the first bytes.
+            ch.pipeline().addLast(PipelineNames.H2C_PREFACE, new H2cPrefaceSniffer(settings.clientHeaderTimeoutMillis(),
+                    this::addHttp1, http2::addTo));
             return;
         }
         addHttp1(ch.pipeline());
