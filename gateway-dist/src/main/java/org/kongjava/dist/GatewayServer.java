@@ -25,6 +25,7 @@ import org.kongjava.config.store.ConfigStore;
 import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
+import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.balance.DnsCache;
@@ -53,7 +54,7 @@ final class GatewayServer {
     static final String KONG_VERSION = "3.10.0";
 
     /** Listener flags whose behaviour a later release brings: refused when set, never silently ignored. */
-    static final List<String> NOT_YET_FLAGS = List.of("proxy_protocol", "transparent");
+    static final List<String> NOT_YET_FLAGS = List.of("proxy_protocol");
 
     private final KongConf conf;
     private final Prefix prefix;
@@ -93,7 +94,6 @@ final class GatewayServer {
 
     private static String unsupportedFlag(ListenSpec s) {
         if (s.proxyProtocol()) return "proxy_protocol";
-        if (s.transparent()) return "transparent";
         if (s.udp()) return "udp";
         return null;
     }
@@ -143,7 +143,10 @@ final class GatewayServer {
         expiry.start(Duration.ofDays(1));
         listeners = new ListenerManager(loops);
 
-        HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
+        // Mesh mode on transparent listeners (transparent_passthrough): unrouted traffic goes to its original destination.
+        Passthrough passthrough = Passthrough.create(conf.bool("transparent_passthrough"), listeners);
+        HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters,
+                passthrough);
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
         }

@@ -6,6 +6,7 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
@@ -34,9 +35,19 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     private final ServerCounters counters;
     private final UpstreamPools pools;
     private final HostResolver resolver;
+    private final Passthrough passthrough;
 
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters) {
+        this(holder, loops, settings, counters, Passthrough.off());
+    }
+
+    /**
+     * @param passthrough mesh mode on transparent listeners: what becomes of a request that matches no route
+     */
+    public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
+                                    ServerCounters counters, Passthrough passthrough) {
+        this.passthrough = passthrough;
         this.holder = holder;
         this.settings = settings;
         this.counters = counters;
@@ -65,7 +76,7 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         p.addLast(PipelineNames.HEADER_TIMEOUT, bytes);
         p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
                 new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));
-        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes));
+        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes, passthrough));
     }
 
     /** The pools, for tests and for draining at shutdown. */
