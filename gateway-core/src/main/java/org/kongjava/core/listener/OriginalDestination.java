@@ -135,7 +135,8 @@ public final class OriginalDestination {
 
     /** The text shown when the kernel refuses IP_TRANSPARENT: what is missing and how to grant it. */
     static String permissionHelp() {
-        return "the 'transparent' flag needs root or the CAP_NET_ADMIN capability: run kong-java as root, or grant "
+        return "the 'transparent' flag needs root or the CAP_NET_ADMIN capability (the kernel also accepts CAP_NET_RAW): "
+                + "run kong-java as root, or grant "
                 + "the capability to the java binary (setcap cap_net_admin+ep \"$(readlink -f \"$(command -v java)\")\"), "
                 + "or under systemd set AmbientCapabilities=CAP_NET_ADMIN (and CapabilityBoundingSet=CAP_NET_ADMIN) "
                 + "in the service unit";

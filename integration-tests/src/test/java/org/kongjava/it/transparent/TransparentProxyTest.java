@@ -8,6 +8,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,7 +121,7 @@ class TransparentProxyTest {
         args[0] = "transparent-proxy";
         args[1] = "install";
         System.arraycopy(flags, 0, args, 2, flags.length);
-        ProcessBuilder pb = KongJava.processBuilder(java.util.Map.of(), gw.prefix(), java.util.List.of(args));
+        ProcessBuilder pb = KongJava.processBuilder(Map.of(), gw.prefix(), List.of(args));
         Netns.Result r = runBuilder(pb);
         assertEquals(0, r.exit(), () -> "install " + String.join(" ", flags) + "\n" + r);
     }
@@ -129,7 +133,8 @@ class TransparentProxyTest {
             try {
                 Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
                 p.getOutputStream().close();
-                if (!p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                    p.descendants().forEach(ProcessHandle::destroyForcibly);
                     p.destroyForcibly();
                     throw new AssertionError(pb.command() + " did not finish");
                 }
@@ -148,12 +153,12 @@ class TransparentProxyTest {
 
     /** curl in {@code ns} (optionally as another user); returns headers and body. */
     private static String curl(Netns ns, String user, String... args) {
-        java.util.List<String> cmd = new java.util.ArrayList<>();
+        List<String> cmd = new ArrayList<>();
         if (user != null) {
-            cmd.addAll(java.util.List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"));
+            cmd.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"));
         }
-        cmd.addAll(java.util.List.of("curl", "-s", "-S", "-m", "10", "-D", "-"));
-        cmd.addAll(java.util.List.of(args));
+        cmd.addAll(List.of("curl", "-s", "-S", "-m", "10", "-D", "-"));
+        cmd.addAll(List.of(args));
         Netns.Result r = ns.exec(cmd.toArray(String[]::new));
         assertEquals(0, r.exit(), () -> String.join(" ", cmd) + "\n" + r);
         return r.stdout();
@@ -161,8 +166,12 @@ class TransparentProxyTest {
 
     @Test
     void redirectCapturedHttpIsRoutedByItsOriginalDestination() throws IOException {
-        install("--gateway-user", "root", "--mode", "redirect");
+        install("--gateway-user", "root", "--mode", "redirect", "--exclude-inbound-ports", "8081");
         try (Gateway g = startGateway(false)) {
+            // An excluded inbound port reaches its server directly.
+            String direct = curl(client, null, "http://198.18.0.11:8081/in");
+            assertTrue(direct.contains("excluded via= "), direct);
+            assertFalse(direct.contains("X-Kong"), direct);
             // HTTP/1.0 without Host: the original destination 198.18.0.10:80 is the host the router sees (and
             // X-Forwarded-Host); the upstream gets the service's host, as Kong sends it.
             String r = curl(client, null, "-0", "-H", "Host:", "http://198.18.0.10/no/host");
