@@ -393,7 +393,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         RouteMatch match = snap.httpRouter().select(
                 new RequestFacts(req.method().name(), host, rawPath, lookup, TlsHandlers.sni(ctx.channel()), https(),
                         listenerPort));
-        if (original != null) {
+        if (original != null && log.isDebugEnabled()) {
             log.debug("request {} from {} on transparent listener {}: original destination {}", e.requestId,
                     info.peer(), info.local(), original);
         }
