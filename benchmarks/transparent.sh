@@ -131,9 +131,12 @@ in_ns taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" http://127.0.
 in_ns taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" http://198.18.0.10/bench >/dev/null
 
 declare -A SUM
+SCENARIOS=(plain:http://127.0.0.1:15007/bench transparent:http://127.0.0.1:15006/bench
+           captured:http://198.18.0.10/bench nginx-direct:http://127.0.0.1:15008/bench
+           nginx-captured:http://198.18.0.10:81/bench)
 for r in $(seq 1 "$ROUNDS"); do
-  for s in plain:http://127.0.0.1:15007/bench transparent:http://127.0.0.1:15006/bench captured:http://198.18.0.10/bench \
-           nginx-direct:http://127.0.0.1:15008/bench nginx-captured:http://198.18.0.10:81/bench; do
+  for i in "${!SCENARIOS[@]}"; do
+    s=${SCENARIOS[$(( (i + r - 1) % ${#SCENARIOS[@]} ))]}   # each round starts one scenario later: no position bias
     label=${s%%:*}; url=${s#*:}
     rps=$(bench "$label-$r" "$url")
     echo "round $r $label: $rps req/s" >&2
