@@ -379,9 +379,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
         // Transparent listener: the address the client meant stands in for the local one (X-Forwarded-Port,
-        // routing by port) and, when the request names no host (HTTP/1.0), for its Host.
+        // routing by port) and, when the request names no host (HTTP/1.0, or an empty Host), for its Host.
         InetSocketAddress original = info.originalDestination();
-        if (original != null && host == null) {
+        if (original != null && (host == null || host.isBlank())) {
             host = PassthroughTarget.hostFor(original, https());
             h.set(HttpHeaderNames.HOST, host);
         }
