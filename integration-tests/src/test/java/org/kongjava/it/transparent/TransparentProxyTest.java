@@ -54,6 +54,7 @@ class TransparentProxyTest {
         gw.must("ip", "link", "set", veth + "g", "up");
         gw.must("ip", "addr", "add", "198.18.0.10/32", "dev", "lo");
         gw.must("ip", "addr", "add", "198.18.0.11/32", "dev", "lo");
+        gw.must("ip", "addr", "add", "2001:db8::11/128", "dev", "lo", "nodad");
         client.must("ip", "addr", "add", "10.77.0.1/24", "dev", veth + "c");
         client.must("ip", "link", "set", veth + "c", "up");
         client.must("ip", "route", "add", "198.18.0.0/24", "via", "10.77.0.2");
@@ -78,6 +79,7 @@ class TransparentProxyTest {
                 + server("127.0.0.1:9001", "svc=ten " + ECHO)
                 + server("127.0.0.1:9002", "svc=twenty " + ECHO)
                 + server("198.18.0.11:8080", "direct via=$http_via " + ECHO)
+                + server("[2001:db8::11]:8080", "direct6 via=$http_via " + ECHO)
                 + server("198.18.0.11:8081", "excluded via=$http_via " + ECHO)
                 + "}\n";
         Files.writeString(dir.resolve("nginx.conf"), conf);
@@ -110,7 +112,7 @@ class TransparentProxyTest {
         return Gateway.builder()
                 .conf("database", "off")
                 .conf("declarative_config", yml.toString())
-                .conf("proxy_listen", "0.0.0.0:15006 transparent, 0.0.0.0:15001 transparent")
+                .conf("proxy_listen", "0.0.0.0:15006 transparent, 0.0.0.0:15001 transparent, [::]:15001 transparent")
                 .conf("transparent_passthrough", passthrough ? "on" : "off")
                 .commandPrefix(gw.prefix().toArray(String[]::new))
                 .start();
@@ -201,7 +203,7 @@ class TransparentProxyTest {
 
     @Test
     void passthroughForwardsUnroutedOutboundTrafficAndRefusesLoops() throws IOException {
-        install("--gateway-user", "root", "--exclude-outbound-ports", "8081");
+        install("--gateway-user", "root", "--exclude-outbound-ports", "8081", "--ipv6");
         try (Gateway g = startGateway(true)) {
             // A process of another user (nobody) is captured; no route matches, so it goes on to 198.18.0.11:8080.
             String r = curl(gw, "65534", "http://198.18.0.11:8080/out?q=1");
@@ -209,6 +211,10 @@ class TransparentProxyTest {
             assertTrue(r.contains("direct via=1.1 kong/"), "reached the real server through the gateway: " + r);
             assertTrue(r.contains("host=198.18.0.11:8080 xfh=198.18.0.11 xfp=8080 uri=/out?q=1"), r);
             assertTrue(r.contains("X-Kong-Upstream-Latency"), r);
+            // IPv6: ip6tables REDIRECT, original destination from IP6T_SO_ORIGINAL_DST.
+            r = curl(gw, "65534", "-g", "http://[2001:db8::11]:8080/six");
+            assertTrue(r.contains("direct6 via=1.1 kong/"), r);
+            assertTrue(r.contains("host=[2001:db8::11]:8080 xfh=[2001:db8::11] xfp=8080 uri=/six"), r);
             // Routed traffic still goes to its route.
             r = curl(gw, "65534", "http://198.18.0.10:8080/routed");
             assertTrue(r.contains("svc=ten"), r);
