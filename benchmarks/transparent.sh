@@ -130,7 +130,7 @@ echo "JIT warm-up ${JIT_WARMUP}s..." >&2
 in_ns taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" http://127.0.0.1:15007/bench >/dev/null
 in_ns taskset -c "$LOAD_CPU" wrk -t1 -c"$CONNS" -d"${JIT_WARMUP}s" http://198.18.0.10/bench >/dev/null
 
-declare -A SUM
+declare -A SUM RPS
 SCENARIOS=(plain:http://127.0.0.1:15007/bench transparent:http://127.0.0.1:15006/bench
            captured:http://198.18.0.10/bench nginx-direct:http://127.0.0.1:15008/bench
            nginx-captured:http://198.18.0.10:81/bench)
@@ -141,10 +141,17 @@ for r in $(seq 1 "$ROUNDS"); do
     rps=$(bench "$label-$r" "$url")
     echo "round $r $label: $rps req/s" >&2
     SUM[$label]=$(awk -v a="${SUM[$label]:-0}" -v b="$rps" 'BEGIN {print a + b}')
+    RPS[$label-$r]=$rps
   done
 done
 mean() { awk -v s="${SUM[$1]}" -v n="$ROUNDS" 'BEGIN {printf "%.0f", s / n}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.3f", a / b }'; }
+# Median over rounds of the ratio within a round: pairs runs made close together, which a drifting load favours.
+paired() { # numerator denominator
+  local r vals=()
+  for r in $(seq 1 "$ROUNDS"); do vals+=("$(awk -v a="${RPS[$1-$r]}" -v b="${RPS[$2-$r]}" 'BEGIN {printf "%.3f", a / b}')"); done
+  printf '%s\n' "${vals[@]}" | sort -n | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else printf "%.3f\n", (v[NR/2]+v[NR/2+1])/2}'
+}
 P=$(mean plain); T=$(mean transparent); C=$(mean captured); ND=$(mean nginx-direct); NC=$(mean nginx-captured)
 {
   echo "kong-java transparent listener benchmark, $STAMP ($(nproc) CPUs, $(uname -sr))"
@@ -162,4 +169,6 @@ P=$(mean plain); T=$(mean transparent); C=$(mean captured); ND=$(mean nginx-dire
   echo "captured / plain (flag + REDIRECT + SO_ORIGINAL_DST): $(ratio "$C" "$P")"
   echo "nginx captured / nginx direct (REDIRECT cost):   $(ratio "$NC" "$ND")"
   echo "kong-java captured / nginx captured:             $(ratio "$C" "$NC")"
+  echo "median of per-round ratios: transparent/plain $(paired transparent plain), captured/plain $(paired captured plain)," \
+       "nginx captured/direct $(paired nginx-captured nginx-direct)"
 } | tee "$OUT/summary.txt"
