@@ -9,6 +9,8 @@ command -v haproxy >/dev/null || need+=(haproxy)
 command -v socat   >/dev/null || need+=(socat)
 command -v wrk     >/dev/null || need+=(wrk)
 command -v h2load  >/dev/null || need+=(nghttp2-client)
+# Transparent proxying tests: iptables (the nft backend works here; iptables-legacy too) in network namespaces.
+command -v iptables-restore >/dev/null || [ -x /usr/sbin/iptables-restore ] || need+=(iptables)
 # PostgreSQL server binaries for the storage tests (started per test run in a temporary directory).
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -25,6 +25,7 @@ import org.kongjava.config.store.ConfigStore;
 import org.kongjava.config.store.ConfigStores;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
+import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.proxyprotocol.ClientAddressPolicy;
 import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
@@ -57,7 +58,7 @@ final class GatewayServer {
     static final String KONG_VERSION = "3.10.0";
 
     /** Listener flags whose behaviour a later release brings: refused when set, never silently ignored. */
-    static final List<String> NOT_YET_FLAGS = List.of("transparent");
+    static final List<String> NOT_YET_FLAGS = List.of();
 
     private final KongConf conf;
     private final Prefix prefix;
@@ -96,7 +97,6 @@ final class GatewayServer {
     }
 
     private static String unsupportedFlag(ListenSpec s) {
-        if (s.transparent()) return "transparent";
         if (s.udp()) return "udp";
         return null;
     }
@@ -159,8 +159,10 @@ final class GatewayServer {
 
         ProxyProtocolSettings pp = proxyProtocolSettings(conf);
         ClientAddressPolicy clientAddress = clientAddressPolicy(conf, pp);
+        // Mesh mode on transparent listeners (transparent_passthrough): unrouted traffic goes to its original destination.
+        Passthrough passthrough = Passthrough.create(conf.bool("transparent_passthrough"), listeners);
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters,
-                pp, new ProxyProtocolOptions(conf.proxyProtocolTlvHeaders(), conf.upstreamProxyProtocol()));
+                pp, new ProxyProtocolOptions(conf.proxyProtocolTlvHeaders(), conf.upstreamProxyProtocol()), passthrough);
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
         }

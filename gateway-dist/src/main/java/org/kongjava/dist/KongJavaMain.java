@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import org.kongjava.config.conf.ConfigException;
 import org.kongjava.config.conf.KongConf;
 import org.kongjava.config.conf.KongConfLoader;
+import org.kongjava.dist.tproxy.TransparentProxyCommand;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -68,7 +69,7 @@ public final class KongJavaMain {
 
     private static final String MAIN_USAGE = """
             Usage: kong-java COMMAND [OPTIONS]
-            Commands: start, stop, quit, health, check, migrations, config, version
+            Commands: start, stop, quit, health, check, migrations, config, transparent-proxy, version
             Run `kong-java COMMAND --help` for a command's options.""";
 
     private KongJavaMain() {
@@ -79,6 +80,9 @@ public final class KongJavaMain {
     }
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
+        if (argv.length > 0 && argv[0].equals("transparent-proxy")) { // its own flags (iptables installer)
+            return TransparentProxyCommand.run(List.of(argv).subList(1, argv.length), out, err);
+        }
         CliArgs args;
         try {
             args = CliArgs.parse(argv);

@@ -98,7 +98,7 @@ class ConfigurationTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"transparent"})
+    @ValueSource(strings = {"udp"})
     void unsupportedListenerFlagRefusesToStart(String flag) {
         Gateway.Prepared p = Gateway.builder().conf("proxy_listen", "127.0.0.1:0 " + flag).prepare();
         try {

@@ -80,6 +80,8 @@ final class KongSchema {
             implemented("upstream_keepalive_max_requests", NUMBER, "10000").range(0, Integer.MAX_VALUE).mandatory(),
             implemented("upstream_keepalive_idle_timeout", NUMBER, "60").range(0, Integer.MAX_VALUE).mandatory(),
             implemented("allow_debug_header", BOOLEAN, "off"),
+            // kong-java's own: on transparent listeners, traffic matching no route goes on to its original destination.
+            implemented("transparent_passthrough", BOOLEAN, "off"),
             // DNS for service and target host names (gateway-core DnsCache).
             implemented("dns_resolver", LIST, null),
             implemented("dns_hostsfile", STRING, "/etc/hosts"),

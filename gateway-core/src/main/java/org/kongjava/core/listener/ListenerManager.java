@@ -2,10 +2,13 @@ package org.kongjava.core.listener;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFactory;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.unix.IntegerUnixChannelOption;
 import java.net.InetSocketAddress;
@@ -65,9 +68,24 @@ public final class ListenerManager implements AutoCloseable {
         if (address.isUnresolved()) {
             throw new BindFailedException(spec, new IllegalArgumentException("cannot resolve host '" + spec.host() + "'"));
         }
+        if (spec.transparent() && !loops.isEpoll()) {
+            throw new BindFailedException(spec, new IllegalArgumentException("the 'transparent' flag needs the native "
+                    + "epoll transport (Linux); this process runs on " + loops.transportName()
+                    + " (remove -Dkongjava.transport=nio, or remove 'transparent' from " + spec.key() + ")"));
+        }
+        ChannelFactory<ServerChannel> channels = loops.serverChannelFactory(address.getAddress());
+        if (spec.transparent()) {
+            ChannelFactory<ServerChannel> plain = channels;
+            boolean v6 = address.getAddress() instanceof java.net.Inet6Address;
+            channels = () -> {
+                ServerChannel ch = plain.newChannel();
+                OriginalDestination.makeTransparent((EpollServerSocketChannel) ch, spec, v6);
+                return ch;
+            };
+        }
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops.acceptors(), loops.workers())
-                .channelFactory(loops.serverChannelFactory(address.getAddress()))
+                .channelFactory(channels)
                 .option(ChannelOption.SO_BACKLOG, spec.backlog() > 0 ? spec.backlog() : DEFAULT_BACKLOG)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -75,7 +93,10 @@ public final class ListenerManager implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.attr(ConnectionInfo.KEY).set(new ConnectionInfo(ch.remoteAddress(), ch.localAddress(), spec));
+                        // Transparent listeners only: one getsockopt for the address the client meant.
+                        InetSocketAddress original = spec.transparent() ? OriginalDestination.of(ch) : null;
+                        ch.attr(ConnectionInfo.KEY).set(
+                                new ConnectionInfo(ch.remoteAddress(), ch.localAddress(), spec, null, original));
                         factory.initChannel(ch, spec);
                     }
                 });
@@ -94,6 +115,9 @@ public final class ListenerManager implements AutoCloseable {
         applyKeepalive(b, spec.soKeepalive());
         ChannelFuture f = b.bind(address).awaitUninterruptibly();
         if (!f.isSuccess()) {
+            if (f.cause() instanceof OriginalDestination.TransparentNotPermittedException denied) {
+                throw denied; // its message says what is missing and how to grant it
+            }
             throw new BindFailedException(spec, f.cause());
         }
         return f.channel();

@@ -45,6 +45,7 @@ import org.kongjava.core.balance.Peer;
 import org.kongjava.core.balance.Pick;
 import org.kongjava.core.balance.TargetHealth;
 import org.kongjava.core.listener.ConnectionInfo;
+import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
 import org.kongjava.core.proxyprotocol.UpstreamProxyHeader;
@@ -82,6 +83,7 @@ import org.slf4j.LoggerFactory;
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(HttpProxyHandler.class);
     private static final int UPSTREAM_MAX_HEADER = 64 * 1024;
+    private static final HttpResponseStatus LOOP_DETECTED = new HttpResponseStatus(508, "Loop Detected");
 
     private enum Wait { HEAD, KEEPALIVE, BODY }
 
@@ -93,6 +95,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private final HostResolver resolver;
     private final ClientByteCounter clientBytes;
     private final ProxyProtocolOptions ppOptions;
+    private final Passthrough passthrough;
 
     private ChannelHandlerContext ctx;
     private UpstreamPool pool;
@@ -118,7 +121,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     HttpProxyHandler(SnapshotHolder holder, HttpProxySettings settings, ServerCounters counters,
                      UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes,
                      ProxyProtocolOptions ppOptions) {
+        this(holder, settings, counters, pools, resolver, clientBytes, ppOptions, Passthrough.off());
+    }
+
+    HttpProxyHandler(SnapshotHolder holder, HttpProxySettings settings, ServerCounters counters,
+                     UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes,
+                     ProxyProtocolOptions ppOptions, Passthrough passthrough) {
         this.ppOptions = ppOptions;
+        this.passthrough = passthrough;
         this.holder = holder;
         this.settings = settings;
         this.hs = settings.headers();
@@ -399,7 +409,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 rawPath = slash < 0 ? "/" : rawPath.substring(slash);
             }
         }
-        int localPort = info.local().getPort();
+        // Transparent listener: the address the client meant stands in for the local one (X-Forwarded-Port,
+        // routing by port) and, when the request names no host (HTTP/1.0, or an empty Host), for its Host.
+        InetSocketAddress original = info.originalDestination();
+        if (original != null && (host == null || host.isBlank())) {
+            host = PassthroughTarget.hostFor(original, https());
+            h.set(HttpHeaderNames.HOST, host);
+        }
+        int localPort = original != null ? original.getPort() : info.local().getPort();
         int listenerPort = hs.portMaps() == null ? localPort : hs.portMaps().getOrDefault(localPort, localPort);
 
         final RoutingSnapshot snap = holder.current(); // pinned for this exchange (STYLE #4)
@@ -407,10 +424,27 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         RouteMatch match = snap.httpRouter().select(
                 new RequestFacts(req.method().name(), host, rawPath, lookup, TlsHandlers.sni(ctx.channel()), https(),
                         listenerPort));
+        if (original != null && log.isDebugEnabled()) {
+            log.debug("request {} from {} on transparent listener {}: original destination {}", e.requestId,
+                    info.peer(), info.local(), original);
+        }
         if (match == null) {
-            sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
-                    "no Route matched with those values", req, e.requestId, elapsedMs(e), hs), false);
-            return;
+            Passthrough.Decision d = passthrough.decide(info);
+            if (d == Passthrough.Decision.LOOP) {
+                log.warn("request {} from {}: not forwarded to original destination {}: it is this gateway (loop)",
+                        e.requestId, info.peer(), original);
+                sendError(e, ProxyErrors.kongError(ctx.alloc(), LOOP_DETECTED,
+                        "loop detected: the original destination is this gateway", req, e.requestId, elapsedMs(e), hs),
+                        false);
+                return;
+            }
+            if (d != Passthrough.Decision.FORWARD) {
+                sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.NOT_FOUND,
+                        "no Route matched with those values", req, e.requestId, elapsedMs(e), hs), false);
+                return;
+            }
+            log.debug("request {}: no route; passthrough to original destination {}", e.requestId, original);
+            match = PassthroughTarget.match(original, rawPath);
         }
         e.match = match;
         ClientAddress client = ClientAddressResolver.resolve(info.peer(), info.proxiedSource(), h, hs);
@@ -466,6 +500,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         e.upstreamRequest = up;
         e.triesLeft = Math.max(0, service.retries());
 
+        if (PassthroughTarget.isPassthrough(match)) { // an address already: no balancer, no DNS
+            onResolved(e, ctx.executor().newSucceededFuture(original.getAddress()), port);
+            return;
+        }
         Balancer balancer = snap.balancer(service.host());
         if (balancer != null) {
             e.pick = balancer.start(new BalanceFacts(client.ip(), lookup, match.normalizedPath(), rawQuery,
@@ -678,6 +716,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     }
                 });
             } else if (f.isSuccess()) {
+                if (PassthroughTarget.isPassthrough(e.match)) {
+                    passthrough.track(f.channel()); // captured again by the packet filter = a loop
+                }
                 attach(e, f.channel(), false);
                 sendHead(e);
             } else {

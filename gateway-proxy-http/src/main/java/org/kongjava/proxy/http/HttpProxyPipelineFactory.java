@@ -6,6 +6,7 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
 import org.kongjava.core.metrics.ServerCounters;
@@ -41,22 +42,26 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     private final HostResolver resolver;
     private final ProxyProtocolSettings proxyProtocol;
     private final ProxyProtocolOptions ppOptions;
+    private final Passthrough passthrough;
     private final Http2ProxyPipeline http2;
 
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters) {
-        this(holder, loops, settings, counters, ProxyProtocolSettings.strict(), ProxyProtocolOptions.none());
+        this(holder, loops, settings, counters, ProxyProtocolSettings.strict(), ProxyProtocolOptions.none(),
+                Passthrough.off());
     }
 
     /**
      * @param proxyProtocol how {@code proxy_protocol} listeners read the PROXY header
      * @param ppOptions     kong-java's PROXY extensions (TLV headers, PROXY towards upstreams)
+     * @param passthrough   mesh mode on transparent listeners: what becomes of a request that matches no route
      */
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters, ProxyProtocolSettings proxyProtocol,
-                                    ProxyProtocolOptions ppOptions) {
+                                    ProxyProtocolOptions ppOptions, Passthrough passthrough) {
         this.proxyProtocol = proxyProtocol;
         this.ppOptions = ppOptions;
+        this.passthrough = passthrough;
         this.holder = holder;
         this.settings = settings;
         this.counters = counters;
@@ -65,7 +70,7 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         // One proxy handler per HTTP/2 stream; its byte counter sees no bytes (the head arrives whole in a frame).
         this.http2 = new Http2ProxyPipeline(settings, counters,
                 () -> new HttpProxyHandler(holder, settings, counters, pools, resolver, new ClientByteCounter(),
-                        ppOptions));
+                        ppOptions, passthrough));
     }
 
     @Override
@@ -99,7 +104,7 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
                 new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));
         p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes,
-                ppOptions));
+                ppOptions, passthrough));
     }
 
     /** The pools, for tests and for draining at shutdown. */

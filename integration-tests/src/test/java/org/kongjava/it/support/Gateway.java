@@ -73,6 +73,7 @@ public final class Gateway implements AutoCloseable {
         private String javaOpts = DEFAULT_JAVA_OPTS;
         private String leakDetection = "paranoid";
         private Duration startTimeout = Duration.ofSeconds(60);
+        private List<String> commandPrefix = List.of();
 
         private Builder() {
             conf.put("proxy_listen", "127.0.0.1:0");
@@ -109,6 +110,15 @@ public final class Gateway implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Runs {@code kong-java start} through these words, e.g. {@code ip netns exec NS} for a gateway inside a
+         * network namespace (its listeners are then reachable only from there).
+         */
+        public Builder commandPrefix(String... words) {
+            this.commandPrefix = List.of(words);
+            return this;
+        }
+
         public Builder startTimeout(Duration timeout) {
             this.startTimeout = timeout;
             return this;
@@ -135,7 +145,7 @@ public final class Gateway implements AutoCloseable {
         /** Starts {@code kong-java start} in the foreground and waits for listeners.json. */
         public Gateway start() {
             Prepared p = prepare();
-            return launch(p, startTimeout);
+            return launch(p, startTimeout, commandPrefix);
         }
     }
 
@@ -158,9 +168,9 @@ public final class Gateway implements AutoCloseable {
         }
     }
 
-    private static Gateway launch(Prepared p, Duration timeout) {
+    private static Gateway launch(Prepared p, Duration timeout, List<String> commandPrefix) {
         Path console = p.base().resolve("console.log");
-        ProcessBuilder pb = KongJava.processBuilder(p.env(),
+        ProcessBuilder pb = KongJava.processBuilder(p.env(), commandPrefix,
                 List.of("start", "-c", p.conf().toString(), "-p", p.prefix().toString()));
         pb.redirectErrorStream(true).redirectOutput(console.toFile());
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));

@@ -71,7 +71,15 @@ public final class KongJava {
 
     /** A process builder for {@code kong-java args...} with the environment above. */
     public static ProcessBuilder processBuilder(Map<String, String> env, List<String> args) {
-        List<String> command = new ArrayList<>();
+        return processBuilder(env, List.of(), args);
+    }
+
+    /**
+     * {@link #processBuilder(Map, List)} run through {@code commandPrefix}, e.g. {@code ip netns exec NS} to
+     * start the gateway inside a network namespace, or {@code setpriv ...} to change its privileges.
+     */
+    public static ProcessBuilder processBuilder(Map<String, String> env, List<String> commandPrefix, List<String> args) {
+        List<String> command = new ArrayList<>(commandPrefix);
         command.add(bin().toString());
         command.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(command);
