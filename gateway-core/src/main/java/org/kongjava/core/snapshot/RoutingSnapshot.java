@@ -5,6 +5,7 @@ import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Balancers;
 import org.kongjava.core.router.HttpRouter;
+import org.kongjava.core.router.StreamRouter;
 import org.kongjava.core.tls.TlsSnapshot;
 
 /**
@@ -15,12 +16,20 @@ import org.kongjava.core.tls.TlsSnapshot;
  * @param balancers one {@link Balancer} per upstream, by upstream name; their live health and connection
  *                  state is shared across snapshots (see {@code BalancerRegistry})
  * @param tls the SNI indexes of the TLS listeners; a TLS connection reads them once, at its handshake
+ * @param streamRouter the router of {@code stream_listen} connections (tcp, tls, tls_passthrough routes)
  */
-public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
+public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls,
+                              StreamRouter streamRouter) {
 
     public RoutingSnapshot {
         Objects.requireNonNull(balancers, "balancers");
         Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(streamRouter, "streamRouter");
+    }
+
+    /** A snapshot whose stream router is compiled from {@code entities} here. */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
+        this(entities, httpRouter, balancers, tls, StreamRouter.compile(entities));
     }
 
     /** A snapshot without TLS listeners. */

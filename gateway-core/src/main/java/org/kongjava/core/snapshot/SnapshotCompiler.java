@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.router.CompiledHttpRouter;
+import org.kongjava.core.router.StreamRouter;
 import org.kongjava.core.tls.TlsCompiler;
 import org.kongjava.core.tls.TlsSnapshot;
 
@@ -54,6 +55,7 @@ public final class SnapshotCompiler {
      */
     public RoutingSnapshot compile(EntitySet entities) {
         TlsSnapshot t = tls == null ? TlsSnapshot.NONE : tls.compile(entities);
-        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t);
+        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t,
+                StreamRouter.compile(entities));
     }
 }
