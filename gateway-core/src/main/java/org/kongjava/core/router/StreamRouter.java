@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import org.kongjava.config.model.CidrPort;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.model.Protocol;
@@ -86,8 +87,17 @@ public final class StreamRouter {
 
     /** The first route (in Kong's order) matching {@code facts}, or null. */
     public StreamMatch select(ConnectionFacts facts) {
+        return select(facts, null);
+    }
+
+    /**
+     * The first route (in Kong's order) matching {@code facts} among the routes that list at least one of
+     * {@code accepted} in their {@code protocols} (null: any stream route), or null. The proxy passes what the
+     * connection can be served as (e.g. {@code tcp} only when no ClientHello was read).
+     */
+    public StreamMatch select(ConnectionFacts facts, Set<Protocol> accepted) {
         for (Compiled c : routes) {
-            if (c.matches(facts)) {
+            if ((accepted == null || c.accepts(accepted)) && c.matches(facts)) {
                 return new StreamMatch(c.route, c.service);
             }
         }
@@ -228,6 +238,15 @@ public final class StreamRouter {
     }
 
     private record Compiled(Route route, Service service, long priority, Net[] sources, Net[] destinations, Sni[] snis) {
+        boolean accepts(Set<Protocol> accepted) {
+            for (Protocol p : route.protocols()) {
+                if (accepted.contains(p)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
         boolean matches(ConnectionFacts f) {
             if (snis != null && f.sni() != null && !anySni(f.sni())) {
                 return false;

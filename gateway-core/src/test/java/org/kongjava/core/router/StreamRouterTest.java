@@ -78,6 +78,19 @@ class StreamRouterTest {
     }
 
     @Test
+    void acceptedProtocolsFilterBeforePriority() {
+        StreamRouter r = router(
+                route(A, PASS, List.of("a.test"), null, null),
+                route(B, TCP, null, null, List.of(new CidrPort(null, 5000))));
+        ConnectionFacts plain = facts("1.1.1.1", 1, "127.0.0.1", 5000, null);
+        // Kong's match alone picks the higher-priority SNI route for a plain connection...
+        assertEquals(UUID.fromString(A), id(r.select(plain)));
+        // ...the proxy, serving it as tcp, gets the tcp route instead.
+        assertEquals(UUID.fromString(B), id(r.select(plain, java.util.EnumSet.of(Protocol.TCP))));
+        assertNull(r.select(facts("1.1.1.1", 1, "127.0.0.1", 6000, null), java.util.EnumSet.of(Protocol.TCP)));
+    }
+
+    @Test
     void ipv6Cidr() {
         StreamRouter r = router(route(A, TCP, null, List.of(new CidrPort("2001:db8::/32", null)), null));
         assertNotNull(r.select(facts("2001:db8::7", 1, "::1", 5000, null)));
