@@ -39,6 +39,12 @@ import org.kongjava.core.transport.EventLoops;
 import org.kongjava.proxy.http.HeaderSettings;
 import org.kongjava.proxy.http.HttpProxyPipelineFactory;
 import org.kongjava.proxy.http.HttpProxySettings;
+import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
+import org.kongjava.stream.IpRestrictions;
+import org.kongjava.stream.StreamPipelineFactory;
+import org.kongjava.stream.StreamSettings;
+import org.kongjava.stream.UpstreamTls;
+import org.kongjava.tls.ClientHelloPeeker;
 import org.kongjava.tls.ServerTlsContexts;
 import org.kongjava.tls.TlsSettings;
 import org.slf4j.Logger;
@@ -102,9 +108,31 @@ final class GatewayServer {
     static void validateForStart(KongConf conf) {
         servedListeners(conf, "proxy_listen", false);
         servedListeners(conf, "admin_listen", false);
-        if (!conf.listeners("stream_listen").isEmpty()) {
-            throw new IllegalArgumentException("stream_listen: stream proxying is not supported yet (set stream_listen = off)");
+        streamListeners(conf);
+        IpRestrictions.parse(conf.string(IpRestrictions.KEY));
+        streamSettings(conf);
+    }
+
+    /** The stream_listen entries; {@code transparent} and {@code udp} are refused, naming the flag and address. */
+    static List<ListenSpec> streamListeners(KongConf conf) {
+        List<ListenSpec> out = new ArrayList<>();
+        for (ListenSpec s : conf.listeners("stream_listen")) {
+            if (s.udp()) {
+                throw new IllegalArgumentException("stream_listen: flag 'udp' on " + s.address()
+                        + " is not supported (kong-java proxies TCP and TLS streams only; remove 'udp')");
+            }
+            if (s.transparent()) {
+                throw new IllegalArgumentException("stream_listen: flag 'transparent' on " + s.address()
+                        + " is not supported yet (remove it from stream_listen)");
+            }
+            out.add(s);
         }
+        return out;
+    }
+
+    static StreamSettings streamSettings(KongConf conf) {
+        return new StreamSettings(conf.millis("stream_sni_wait_timeout"), 10_000, ClientHelloPeeker.DEFAULT_MAX_BYTES,
+                conf.trustedIps(), ProxyProtocolSettings.strict());
     }
 
     void start() throws IOException {
@@ -121,8 +149,10 @@ final class GatewayServer {
         tls = new TlsCompiler(new ServerTlsContexts(TlsSettings.fromConf(conf.effective())));
         List<ListenSpec> proxySpecs = servedListeners(conf, "proxy_listen", true);
         List<ListenSpec> adminSpecs = servedListeners(conf, "admin_listen", true);
+        List<ListenSpec> streamSpecs = streamListeners(conf);
         List<ListenSpec> tlsSpecs = new ArrayList<>(proxySpecs);
         tlsSpecs.addAll(adminSpecs);
+        tlsSpecs.addAll(streamSpecs);
         certs = ListenerCertificates.load(conf, tlsSpecs, tls);
         if (proxySpecs.stream().anyMatch(ListenSpec::http2)) {
             log.info("proxy_listen: 'http2' accepted, but the proxy serves HTTP/1.1 (over TLS on ssl addresses) "
@@ -146,6 +176,14 @@ final class GatewayServer {
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters);
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
+        }
+        if (!streamSpecs.isEmpty()) {
+            StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(),
+                    streamSettings(conf), counters, StreamPipelineFactory.dnsResolver(dns), new UpstreamTls(),
+                    List.of(IpRestrictions.parse(conf.string(IpRestrictions.KEY))));
+            for (ListenSpec s : streamSpecs) {
+                listeners.bind(s, stream);
+            }
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
