@@ -139,7 +139,9 @@ final class Relay extends ChannelInboundHandlerAdapter {
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable() && other.waitingForPeerWritable) {
             other.waitingForPeerWritable = false;
-            other.self.read();
+            if (!other.inputShut) {
+                other.self.read();
+            }
         }
         ctx.fireChannelWritabilityChanged();
     }

@@ -78,6 +78,7 @@ public final class StreamPipelineFactory implements PipelineFactory {
     public void initChannel(Channel ch, ListenSpec listener) {
         ch.config().setAutoRead(false);
         ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        EpollHalfCloseFix.apply(ch);
         // The PROXY reader first: the proxy handler looks for it when it starts (at once: the channel is active).
         ProxyProtocolPipeline.install(ch, listener, settings.proxyProtocol());
         ch.pipeline().addLast(StreamProxyHandler.NAME, new StreamProxyHandler(this, listener));

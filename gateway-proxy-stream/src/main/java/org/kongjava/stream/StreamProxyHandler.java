@@ -428,6 +428,7 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        EpollHalfCloseFix.apply(ch);
                         if (tls) {
                             SslHandler h = factory.upstreamTls().newHandler(svc, upstreamSni, target, ch.alloc());
                             h.setHandshakeTimeoutMillis(Math.max(1, svc.connectTimeout()));
