@@ -105,16 +105,18 @@ public final class StreamRouter {
     }
 
     /**
-     * Whether a connection to {@code destination} could be routed by SNI: some route with {@code snis} has no
-     * {@code destinations}, or one that matches this address. Connections for which this is false never wait
-     * for a ClientHello (server-speaks-first protocols on plain ports must not hang).
+     * Whether a plain (non-{@code ssl}) connection to {@code destination} could be routed by SNI: some
+     * {@code tls_passthrough} route with {@code snis} has no {@code destinations}, or one that matches this address
+     * ({@code tls}-only routes are served on {@code ssl} listeners, which always read the ClientHello). Connections
+     * for which this is false never wait for a ClientHello (server-speaks-first protocols must not hang).
      */
     public boolean wantsSni(InetSocketAddress destination) {
         if (!anySni) {
             return false;
         }
         for (Compiled c : routes) {
-            if (c.snis != null && (c.destinations == null || Net.anyMatches(c.destinations, destination))) {
+            if (c.snis != null && c.route.protocols().contains(Protocol.TLS_PASSTHROUGH)
+                    && (c.destinations == null || Net.anyMatches(c.destinations, destination))) {
                 return true;
             }
         }

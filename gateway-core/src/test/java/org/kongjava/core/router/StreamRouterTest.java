@@ -175,6 +175,9 @@ class StreamRouterTest {
         StreamRouter global = router(route(A, PASS, List.of("x.test"), null, null));
         assertTrue(global.wantsSni(a("127.0.0.1", 1)));
         assertFalse(StreamRouter.EMPTY.wantsSni(a("127.0.0.1", 1)));
+        // A tls-only SNI route is for ssl listeners: it makes no plain port wait.
+        StreamRouter terminating = router(route(A, List.of(Protocol.TLS), List.of("x.test"), null, null));
+        assertFalse(terminating.wantsSni(a("127.0.0.1", 1)));
         assertTrue(Arrays.asList(global.order().toArray()).size() == 1);
     }
 }
