@@ -178,9 +178,10 @@ final class GatewayServer {
             listeners.bind(s, proxy);
         }
         if (!streamSpecs.isEmpty()) {
+            IpRestrictions ipRules = IpRestrictions.parse(conf.string(IpRestrictions.KEY));
             StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(),
                     streamSettings(conf), counters, StreamPipelineFactory.dnsResolver(dns), new UpstreamTls(),
-                    List.of(IpRestrictions.parse(conf.string(IpRestrictions.KEY))));
+                    ipRules.isEmpty() ? List.of() : List.of(ipRules));
             for (ListenSpec s : streamSpecs) {
                 listeners.bind(s, stream);
             }

@@ -42,6 +42,7 @@ public final class StreamPipelineFactory implements PipelineFactory {
     private final Function<String, CompletableFuture<List<InetAddress>>> resolver;
     private final UpstreamTls upstreamTls;
     private final List<StreamPrereadHook> hooks;
+    private final io.netty.bootstrap.Bootstrap upstreamBootstrap;
 
     /**
      * @param resolver          host name → addresses, completing on any thread (the handler moves back to its loop)
@@ -58,6 +59,17 @@ public final class StreamPipelineFactory implements PipelineFactory {
         this.resolver = Objects.requireNonNull(resolver, "resolver");
         this.upstreamTls = Objects.requireNonNull(upstreamTls, "upstreamTls");
         this.hooks = List.copyOf(hooks);
+        // One template for every upstream connection: per connection only the loop, timeout and handler differ.
+        this.upstreamBootstrap = new io.netty.bootstrap.Bootstrap()
+                .channelFactory(new io.netty.channel.ReflectiveChannelFactory<>(socketChannelType))
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .option(ChannelOption.TCP_NODELAY, true);
+    }
+
+    /** The upstream connection template (clone it with the connection's event loop). */
+    io.netty.bootstrap.Bootstrap upstreamBootstrap() {
+        return upstreamBootstrap;
     }
 
     /** A resolver over core's TTL-aware {@link DnsCache} (Netty's async resolver). */

@@ -418,12 +418,7 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
         Service svc = service;
         boolean tls = svc.protocol() == Protocol.TLS;
         String upstreamSni = tls ? upstreamSni(upstreamHost) : null;
-        Bootstrap b = new Bootstrap()
-                .group(ctx.channel().eventLoop())
-                .channel(factory.socketChannelType())
-                .option(ChannelOption.AUTO_READ, false)
-                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .option(ChannelOption.TCP_NODELAY, true)
+        Bootstrap b = factory.upstreamBootstrap().clone(ctx.channel().eventLoop())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, svc.connectTimeout()))
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
