@@ -81,8 +81,12 @@ final class StreamFixture implements AutoCloseable {
     }
 
     Service service(String name, Protocol protocol, int port, int retries) {
+        return service(name, protocol, port, retries, null);
+    }
+
+    Service service(String name, Protocol protocol, int port, int retries, Boolean tlsVerify) {
         Service s = new Service(UUID.nameUUIDFromBytes(name.getBytes()), name, protocol, "127.0.0.1", port, null, retries,
-                2000, 60000, 60000, true, null, null, null, null, null, 0, 0);
+                2000, 60000, 60000, true, tlsVerify, null, null, null, null, 0, 0);
         services.put(s.id(), s);
         return s;
     }

@@ -58,6 +58,7 @@ class StreamProxyTest {
     static int refusedPort;
     static int fast;
     static int source;
+    static int verifying;
 
     @BeforeAll
     static void start() throws Exception {
@@ -86,6 +87,9 @@ class StreamProxyTest {
         tlsService = fx.listen(f, false, false);
         fast = fx.listen(f, false, false);
         source = fx.listen(f, false, false);
+        verifying = fx.listen(f, false, false);
+        fx.route("verify", fx.service("tls-verify", Protocol.TLS, tlsPort, 0, true), List.of(Protocol.TCP), null, null,
+                List.of(new CidrPort(null, verifying)));
         int sourcePort = fx.server(sock -> {
             try {
                 byte[] b = new byte[64 * 1024];
@@ -293,6 +297,16 @@ class StreamProxyTest {
         }
         // An IP host sends no SNI (nginx).
         assertTrue(upstreamSnis.contains("-"), upstreamSnis.toString());
+    }
+
+    @Test
+    void tlsVerifyRefusesAnUntrustedUpstreamAndClosesTheClient() throws Exception {
+        // The upstream's self-signed certificate is not in the JVM's trust store: the handshake fails, the try
+        // counts as failed, and the client is closed without a byte.
+        Socket s = StreamFixture.connect(verifying);
+        s.getOutputStream().write("secret".getBytes(StandardCharsets.US_ASCII));
+        s.getOutputStream().flush();
+        assertClosedWithoutBytes(s);
     }
 
     @Test
