@@ -7,6 +7,8 @@ command -v openssl >/dev/null || need+=(openssl)
 command -v nginx   >/dev/null || need+=(nginx-light)
 command -v haproxy >/dev/null || need+=(haproxy)
 command -v socat   >/dev/null || need+=(socat)
+# nginx's stream module (dynamic in Debian's nginx): the stream proxy benchmark's reference (benchmarks/stream.sh).
+ls /usr/lib/nginx/modules/ngx_stream_module.so >/dev/null 2>&1 || need+=(libnginx-mod-stream)
 command -v wrk     >/dev/null || need+=(wrk)
 command -v h2load  >/dev/null || need+=(nghttp2-client)
 # Transparent proxying tests: iptables (the nft backend works here; iptables-legacy too) in network namespaces.

@@ -44,6 +44,11 @@ import org.kongjava.proxy.http.HeaderSettings;
 import org.kongjava.proxy.http.HttpProxyPipelineFactory;
 import org.kongjava.proxy.http.HttpProxySettings;
 import org.kongjava.proxy.http.ProxyProtocolOptions;
+import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
+import org.kongjava.stream.IpRestrictions;
+import org.kongjava.stream.StreamPipelineFactory;
+import org.kongjava.stream.StreamSettings;
+import org.kongjava.tls.ClientHelloPeeker;
 import org.kongjava.tls.ServerTlsContexts;
 import org.kongjava.tls.TlsSettings;
 import org.slf4j.Logger;
@@ -120,9 +125,27 @@ final class GatewayServer {
         org.kongjava.tls.UpstreamTlsSettings.fromConf(conf.effective());
         servedListeners(conf, "proxy_listen", false);
         servedListeners(conf, "admin_listen", false);
-        if (!conf.listeners("stream_listen").isEmpty()) {
-            throw new IllegalArgumentException("stream_listen: stream proxying is not supported yet (set stream_listen = off)");
+        streamListeners(conf);
+        IpRestrictions.parse(conf.string(IpRestrictions.KEY));
+        streamSettings(conf);
+    }
+
+    /** The stream_listen entries; {@code udp} is refused, naming the flag and address. */
+    static List<ListenSpec> streamListeners(KongConf conf) {
+        List<ListenSpec> out = new ArrayList<>();
+        for (ListenSpec s : conf.listeners("stream_listen")) {
+            if (s.udp()) {
+                throw new IllegalArgumentException("stream_listen: flag 'udp' on " + s.address()
+                        + " is not supported (kong-java proxies TCP and TLS streams only; remove 'udp')");
+            }
+            out.add(s);
         }
+        return out;
+    }
+
+    static StreamSettings streamSettings(KongConf conf) {
+        return new StreamSettings(conf.millis("stream_sni_wait_timeout"), 10_000, ClientHelloPeeker.DEFAULT_MAX_BYTES,
+                conf.trustedIps(), proxyProtocolSettings(conf));
     }
 
     void start() throws IOException {
@@ -139,8 +162,10 @@ final class GatewayServer {
         tls = new TlsCompiler(new ServerTlsContexts(TlsSettings.fromConf(conf.effective())));
         List<ListenSpec> proxySpecs = servedListeners(conf, "proxy_listen", true);
         List<ListenSpec> adminSpecs = servedListeners(conf, "admin_listen", true);
+        List<ListenSpec> streamSpecs = streamListeners(conf);
         List<ListenSpec> tlsSpecs = new ArrayList<>(proxySpecs);
         tlsSpecs.addAll(adminSpecs);
+        tlsSpecs.addAll(streamSpecs);
         certs = ListenerCertificates.load(conf, tlsSpecs, tls);
         SnapshotCompiler compiler = new SnapshotCompiler(balancers, tls).withUpstreamTls(upstreamTls(conf));
         long loadStart = System.nanoTime();
@@ -165,6 +190,15 @@ final class GatewayServer {
                 pp, new ProxyProtocolOptions(conf.proxyProtocolTlvHeaders(), conf.upstreamProxyProtocol()), passthrough);
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
+        }
+        if (!streamSpecs.isEmpty()) {
+            IpRestrictions ipRules = IpRestrictions.parse(conf.string(IpRestrictions.KEY));
+            StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(),
+                    streamSettings(conf), counters, StreamPipelineFactory.dnsResolver(dns), passthrough,
+                    ipRules.isEmpty() ? List.of() : List.of(ipRules));
+            for (ListenSpec s : streamSpecs) {
+                listeners.bind(s, stream);
+            }
         }
         AdminServer admin = new AdminServer(new AdminContext(writer, holder, counters, nodeId, hostname(),
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),

@@ -5,6 +5,7 @@ import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Balancers;
 import org.kongjava.core.router.HttpRouter;
+import org.kongjava.core.router.StreamRouter;
 import org.kongjava.core.tls.TlsSnapshot;
 import org.kongjava.core.upstream.UpstreamTlsContexts;
 
@@ -17,19 +18,24 @@ import org.kongjava.core.upstream.UpstreamTlsContexts;
  *                  state is shared across snapshots (see {@code BalancerRegistry})
  * @param tls the SNI indexes of the TLS listeners; a TLS connection reads them once, at its handshake
  * @param upstreamTls the TLS policies towards the upstreams of {@code https}, {@code grpcs} and {@code tls} services
+ * @param streamRouter the router of {@code stream_listen} connections (tcp, tls, tls_passthrough routes)
  */
 public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls,
-                              UpstreamTlsContexts upstreamTls) {
+                              UpstreamTlsContexts upstreamTls, StreamRouter streamRouter) {
 
     public RoutingSnapshot {
         Objects.requireNonNull(balancers, "balancers");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(upstreamTls, "upstreamTls");
+        Objects.requireNonNull(streamRouter, "streamRouter");
     }
 
-    /** A snapshot whose upstream TLS policies are built on demand with Kong's defaults (made without a compiler). */
+    /**
+     * A snapshot made without a compiler: upstream TLS policies are built on demand with Kong's defaults and the
+     * stream router is compiled from {@code entities} here.
+     */
     public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls) {
-        this(entities, httpRouter, balancers, tls, UpstreamTlsContexts.onDemand(entities));
+        this(entities, httpRouter, balancers, tls, UpstreamTlsContexts.onDemand(entities), StreamRouter.compile(entities));
     }
 
     /** A snapshot without TLS listeners. */

@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.BalancerRegistry;
 import org.kongjava.core.router.CompiledHttpRouter;
+import org.kongjava.core.router.StreamRouter;
 import org.kongjava.core.tls.TlsCompiler;
 import org.kongjava.core.tls.TlsSnapshot;
 import org.kongjava.core.upstream.UpstreamTlsCompiler;
@@ -71,6 +72,7 @@ public final class SnapshotCompiler {
         TlsSnapshot t = tls == null ? TlsSnapshot.NONE : tls.compile(entities);
         UpstreamTlsCompiler u = upstreamTls;
         UpstreamTlsContexts ut = u == null ? UpstreamTlsContexts.onDemand(entities) : u.compile(entities);
-        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t, ut);
+        return new RoutingSnapshot(entities, CompiledHttpRouter.compile(entities), balancers.compile(entities), t, ut,
+                StreamRouter.compile(entities));
     }
 }

@@ -1,0 +1,25 @@
+package org.kongjava.stream;
+
+/**
+ * Code that runs in a stream connection's "preread" phase (where Kong's TCP plugins hook in): after the route is
+ * matched and before the upstream is chosen or connected. It sees the connection's facts and may refuse it; the
+ * connection is then closed without a byte sent, and the access log records status 403 and the reason.
+ * <p>
+ * Runs on the connection's event loop: it must not block. Hooks run in registration order; the first refusal
+ * wins.
+ */
+@FunctionalInterface
+public interface StreamPrereadHook {
+
+    /** @return {@link Verdict#CONTINUE}, or {@link Verdict#deny} with a reason for the log */
+    Verdict preread(PrereadContext connection);
+
+    /** A hook's answer. */
+    record Verdict(boolean allowed, String reason) {
+        public static final Verdict CONTINUE = new Verdict(true, null);
+
+        public static Verdict deny(String reason) {
+            return new Verdict(false, reason);
+        }
+    }
+}
