@@ -118,6 +118,29 @@ class TransparentProxyTest {
                 .start();
     }
 
+    /** The same capture ports as TCP stream listeners; a tcp route by destination 198.18.0.10:5432 to "ten". */
+    private Gateway startStreamGateway(boolean passthrough) throws IOException {
+        Path yml = dir.resolve("kong-stream.yml");
+        Files.writeString(yml, """
+                _format_version: "3.0"
+                services:
+                - name: ten-tcp
+                  url: tcp://127.0.0.1:9001
+                  routes:
+                  - name: ten-tcp
+                    protocols: ["tcp"]
+                    destinations: [{ip: "198.18.0.10", port: 5432}]
+                """);
+        return Gateway.builder()
+                .conf("database", "off")
+                .conf("declarative_config", yml.toString())
+                .conf("proxy_listen", "off")
+                .conf("stream_listen", "0.0.0.0:15006 transparent, 0.0.0.0:15001 transparent")
+                .conf("transparent_passthrough", passthrough ? "on" : "off")
+                .commandPrefix(gw.prefix().toArray(String[]::new))
+                .start();
+    }
+
     private void install(String... flags) {
         String[] args = new String[flags.length + 2];
         args[0] = "transparent-proxy";
@@ -232,6 +255,36 @@ class TransparentProxyTest {
             r = curl(gw, null, "http://127.0.0.1:15001/loop");
             assertTrue(r.startsWith("HTTP/1.1 508"), r);
             assertTrue(g.output().contains("(loop)"), "the refusal is logged");
+        }
+    }
+
+    @Test
+    void redirectCapturedTcpIsRoutedByItsOriginalDestinationOnAStreamListener() throws IOException {
+        install("--gateway-user", "root", "--mode", "redirect");
+        try (Gateway g = startStreamGateway(false)) {
+            // Bytes to 198.18.0.10:5432 are captured to the stream listener, routed by that destination (tcp route)
+            // and relayed as they are to nginx "ten": the HTTP request inside is untouched (no gateway headers).
+            String r = curl(client, null, "http://198.18.0.10:5432/tcp");
+            assertTrue(r.contains("svc=ten host=198.18.0.10:5432 xfh= xfp= uri=/tcp"), r);
+            assertFalse(r.contains("X-Kong"), r);
+            // No route for another destination, passthrough off: the connection is closed.
+            Netns.Result miss = client.exec("curl", "-s", "-m", "10", "http://198.18.0.10:5433/");
+            assertTrue(miss.exit() != 0, () -> "no route closes the connection: " + miss);
+        }
+    }
+
+    @Test
+    void streamPassthroughForwardsUnroutedCapturedTcpAndRefusesLoops() throws IOException {
+        install("--gateway-user", "root", "--exclude-outbound-ports", "8081");
+        try (Gateway g = startStreamGateway(true)) {
+            // Captured outbound TCP of another user, no stream route: relayed to its original destination.
+            String r = curl(gw, "65534", "http://198.18.0.11:8080/out");
+            assertTrue(r.contains("direct via= host=198.18.0.11:8080 xfh= xfp= uri=/out"), r);
+            // Captured traffic for the gateway's own listener port is a loop: closed, and logged.
+            Netns.Result loop = gw.exec("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "curl", "-s", "-m", "10", "http://198.18.0.11:15001/loop");
+            assertTrue(loop.exit() != 0, () -> "a loop is refused: " + loop);
+            Poll.until(Duration.ofSeconds(5), () -> g.output().contains("(loop)"), () -> "loop logged\n" + g.output());
         }
     }
 }
