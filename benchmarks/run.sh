@@ -65,18 +65,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-
-free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-wait_port() { # port: waits up to 20 s for a listener
-  local i
-  for i in $(seq 1 400); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
-    sleep 0.05
-  done
-  echo "Error: nothing listens on $1" >&2; return 1
-}
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib/common.sh" # free_port, wait_port, ratio
 
 BODY=$(printf 'x%.0s' $(seq 1 100))   # 100-byte response body
 
@@ -189,7 +178,6 @@ grep -q "ready $IDLE" "$WORK/idle.out" || { echo "Error: could not open $IDLE co
 HEAP1=$(heap_used_kb); RSS1=$(rss_kb)
 exec {IDLE_IN}>&-
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 {
   echo "kong-java benchmark, $STAMP"
   echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr)"

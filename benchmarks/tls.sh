@@ -163,7 +163,6 @@ for r in $(seq 1 "$N"); do
   K_H2=$(best "$K_H2" "$(h2bench kong-java-h2-$r "https://127.0.0.1:$KJ/bench")")
 done
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 {
   echo "kong-java TLS / HTTP/2 benchmark, $STAMP"
   echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr), load average $(cut -d' ' -f1-3 /proc/loadavg)"

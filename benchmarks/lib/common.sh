@@ -1,4 +1,4 @@
-# Shared helpers for the benchmark scripts (sourced; same definitions as in run.sh).
+# Shared helpers for the benchmark scripts (sourced by run.sh, stream.sh, and through run.sh by the others).
 # free_port: prints a free loopback port. wait_port PORT: waits up to 20 s for a listener.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
