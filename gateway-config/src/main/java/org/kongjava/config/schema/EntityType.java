@@ -19,7 +19,7 @@ import org.kongjava.config.model.EntitySet;
  */
 public abstract sealed class EntityType<T>
         permits ServiceSchema, RouteSchema, CertificateSchema, SniSchema, UpstreamSchema, TargetSchema,
-        CaCertificateSchema {
+        CaCertificateSchema, PluginSchema {
     private static final Pattern UUID_RE =
             Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", Pattern.CASE_INSENSITIVE);
 
