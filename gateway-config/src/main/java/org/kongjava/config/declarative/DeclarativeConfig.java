@@ -24,6 +24,7 @@ import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.PemChecks;
+import org.kongjava.config.schema.PluginSchema;
 import org.kongjava.config.schema.SniSchema;
 import org.kongjava.config.route.PathNormalizer;
 import org.yaml.snakeyaml.DumperOptions;
@@ -272,6 +273,9 @@ public final class DeclarativeConfig {
             }
             List<Object> slots = new ArrayList<>();
             for (Object item : list) {
+                if (skipUnavailablePlugin(key, item, key, skipped)) {
+                    continue;
+                }
                 slots.add(item instanceof Map<?, ?> m
                         ? collect(kind, (Map<String, Object>) m, null, key, byKind, skipped, migratePaths)
                         : "expected a record");
@@ -386,6 +390,9 @@ public final class DeclarativeConfig {
             DeclarativeKind<?> childKind = DeclarativeKind.find(n.childKey());
             List<Object> slots = new ArrayList<>();
             for (Object item : list) {
+                if (skipUnavailablePlugin(n.childKey(), item, location + "[]." + n.childKey(), skipped)) {
+                    continue;
+                }
                 if (!(item instanceof Map<?, ?> m)) {
                     slots.add("expected a record");
                     continue;
@@ -406,6 +413,19 @@ public final class DeclarativeConfig {
             entry.children.put(n.childKey(), slots);
         }
         return entry;
+    }
+
+    /**
+     * A plugin this node does not have (anything but ip-restriction) is left out and reported, as entity types
+     * kong-java does not store are, rather than failing the whole file.
+     */
+    private static boolean skipUnavailablePlugin(String key, Object item, String location, List<Skipped> skipped) {
+        if (key.equals("plugins") && item instanceof Map<?, ?> m && m.get("name") instanceof String name
+                && !PluginSchema.isAvailable(name)) {
+            merge(skipped, new Skipped("plugins", location, 1));
+            return true;
+        }
+        return false;
     }
 
     /**
