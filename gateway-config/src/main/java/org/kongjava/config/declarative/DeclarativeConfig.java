@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Plugin;
 import org.kongjava.config.model.Sni;
 import org.kongjava.config.schema.EntityException;
 import org.kongjava.config.schema.CaCertificateSchema;
@@ -650,7 +651,10 @@ public final class DeclarativeConfig {
             if (key != null && keys.putIfAbsent(unique, en) != null) {
                 problem = "uniqueness violation: '" + kind.key() + "' entity with " + keyField + " set to '" + key
                         + "' already declared";
-            } else if (ids.putIfAbsent(en.id, en) != null) {
+            } else if (ids.putIfAbsent(en.id, en) != null
+                    || en.built instanceof Plugin p && keys.putIfAbsent(pluginScope(p), en) != null) {
+                // Kong derives a plugin's id from its cache key (name, route, service, consumer), so a second plugin
+                // of a name in one scope is a primary key duplicate there.
                 problem = "uniqueness violation: '" + kind.key() + "' entity with primary key set to '" + en.id
                         + "' already declared";
             }
@@ -660,6 +664,10 @@ public final class DeclarativeConfig {
                 m.put(key != null ? key : en.id, problem);
             }
         }
+    }
+
+    private static String pluginScope(Plugin p) {
+        return "\u0000plugin:" + p.name() + ":" + p.routeId() + ":" + p.serviceId();
     }
 
     @SuppressWarnings("unchecked")

@@ -231,6 +231,18 @@ class DeclarativeConfigTest {
                   config: {status: 403}
                 """));
         assertEquals(14, bad.code());
+        // Two ip-restriction plugins in one scope (here: nested in the route and naming it at top level).
+        EntityException twice = assertThrows(EntityException.class, () -> parse("""
+                _format_version: "3.0"
+                routes:
+                - name: r
+                  paths: [/]
+                  plugins: [{name: ip-restriction, config: {deny: [10.0.0.1]}}]
+                plugins:
+                - {name: ip-restriction, route: r, config: {deny: [10.0.0.2]}}
+                """));
+        assertEquals(14, twice.code());
+        assertTrue(twice.getMessage().contains("uniqueness violation: 'plugins' entity with primary key"), twice.getMessage());
     }
 
     @Test
