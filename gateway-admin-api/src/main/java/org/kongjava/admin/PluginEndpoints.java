@@ -36,7 +36,11 @@ final class PluginEndpoints {
                 .add("/plugins", Set.of("GET", "POST"), (req, p, b) -> api.collection(PLUGINS, req, b, "/plugins"))
                 .add("/plugins/{plugins}", Set.of("GET", "PUT", "PATCH", "DELETE"), (req, p, b) -> api.entity(PLUGINS, req, p.get(0), b))
                 .add("/routes/{routes}/plugins", Set.of("GET", "POST"), (req, p, b) -> nested(req, p.get(0), b, "route"))
-                .add("/services/{services}/plugins", Set.of("GET", "POST"), (req, p, b) -> nested(req, p.get(0), b, "service"));
+                .add("/services/{services}/plugins", Set.of("GET", "POST"), (req, p, b) -> nested(req, p.get(0), b, "service"))
+                .add("/routes/{routes}/plugins/{plugins}", Set.of("GET", "PATCH", "DELETE"),
+                        (req, p, b) -> nestedEntity(req, p.get(0), p.get(1), b, "route"))
+                .add("/services/{services}/plugins/{plugins}", Set.of("GET", "PATCH", "DELETE"),
+                        (req, p, b) -> nestedEntity(req, p.get(0), p.get(1), b, "service"));
     }
 
     /** {@code GET /}'s {@code plugins}: what this node has, and what the configuration uses. */
@@ -53,6 +57,28 @@ final class PluginEndpoints {
         plugins.put("enabled_in_cluster", ctx.holder().current().entities().plugins().values().stream()
                 .map(Plugin::name).distinct().sorted().toList());
         return plugins;
+    }
+
+    /**
+     * {@code /routes/{r}/plugins/{p}} and {@code /services/{s}/plugins/{p}}: the plugin must be scoped to that route or
+     * service (else 404), then it is read, patched or deleted as by {@code /plugins/{p}}.
+     */
+    private CompletableFuture<AdminResponse> nestedEntity(AdminRequest req, String parentKey, String key, BodyArgs.Decoded body,
+                                                          String field) {
+        EntitySet set = ctx.holder().current().entities();
+        java.util.UUID parent;
+        if (field.equals("route")) {
+            Route r = RouteSchema.INSTANCE.find(set, parentKey);
+            parent = r == null ? null : r.id();
+        } else {
+            Service s = ServiceSchema.INSTANCE.find(set, parentKey);
+            parent = s == null ? null : s.id();
+        }
+        Plugin p = parent == null ? null : PLUGINS.find(set, key);
+        if (p == null || !parent.equals(field.equals("route") ? p.routeId() : p.serviceId())) {
+            return AdminApi.done(AdminResponse.notFound());
+        }
+        return api.entity(PLUGINS, req, p.id().toString(), body);
     }
 
     /** {@code /routes/{r}/plugins} and {@code /services/{s}/plugins}: the parent must exist (else 404). */

@@ -178,8 +178,8 @@ class AdminServerTest {
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
         assertEquals(List.of("/", "/ca_certificates", "/ca_certificates/{ca_certificates}",
                 "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
-                "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/plugins", "/plugins/enabled", "/plugins/{plugins}", "/routes", "/routes/{routes}", "/routes/{routes}/plugins",
-                "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate", "/services/{services}/plugins",
+                "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/plugins", "/plugins/enabled", "/plugins/{plugins}", "/routes", "/routes/{routes}", "/routes/{routes}/plugins", "/routes/{routes}/plugins/{plugins}",
+                "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate", "/services/{services}/plugins", "/services/{services}/plugins/{plugins}",
                 "/services/{services}/routes", "/services/{services}/routes/{routes}", "/services/{services}/tls",
                 "/snis", "/snis/{snis}", "/snis/{snis}/certificate", "/status",
                 "/upstreams", "/upstreams/{upstreams}", "/upstreams/{upstreams}/health", "/upstreams/{upstreams}/targets",

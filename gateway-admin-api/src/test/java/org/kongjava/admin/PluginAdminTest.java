@@ -116,6 +116,11 @@ class PluginAdminTest {
         assertEquals(404, send("GET", "/routes/nope/plugins", null).statusCode());
         assertEquals(404, send("POST", "/services/nope/plugins", "{'name':'ip-restriction','config':{'deny':['::1']}}").statusCode());
 
+        // Nested entity endpoints answer only for a plugin of that route or service.
+        assertEquals(id, expect(200, send("GET", "/routes/pg/plugins/" + id, null)).get("id"));
+        assertEquals(404, send("GET", "/services/db/plugins/" + id, null).statusCode());
+        assertEquals(404, send("DELETE", "/routes/pg/plugins/" + s.get("id"), null).statusCode());
+        assertEquals(List.of("t2"), expect(200, send("PATCH", "/services/db/plugins/" + s.get("id"), "{'tags':['t2']}")).get("tags"));
         Map<String, Object> patched = expect(200, send("PATCH", "/plugins/" + id, "{'config':{'deny':null,'allow':['127.0.0.1']}}"));
         assertEquals(List.of("127.0.0.1"), ((Map<?, ?>) patched.get("config")).get("allow"));
         assertNull(((Map<?, ?>) patched.get("config")).get("deny"));
