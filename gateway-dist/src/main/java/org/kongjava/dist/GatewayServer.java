@@ -274,6 +274,11 @@ final class GatewayServer {
         }
         for (String k : conf.unknownKeys()) {
             log.warn("unknown configuration key '{}' ignored", k);
+            if (k.equals("stream_ip_restrictions")) {
+                // Its rules no longer apply: say where they went rather than let a restriction vanish quietly.
+                log.warn("stream_ip_restrictions was replaced by Kong's ip-restriction plugin: POST /routes/{route}/plugins"
+                        + " (or /services/{service}/plugins) with {\"name\":\"ip-restriction\",\"config\":{\"allow\":[...],\"deny\":[...]}}");
+            }
         }
     }
 
