@@ -40,6 +40,7 @@ final class AdminApi {
 
     private final AdminContext ctx;
     private final AdminRoutes routes = new AdminRoutes();
+    private final PluginEndpoints plugins;
 
     AdminApi(AdminContext ctx) {
         this.ctx = ctx;
@@ -59,6 +60,8 @@ final class AdminApi {
                 .add("/services/{services}/tls", Set.of("GET"), (req, p, b) -> serviceTls(p.get(0)));
         new UpstreamEndpoints(ctx, this).register(routes);
         new CertificateEndpoints(ctx).register(routes);
+        plugins = new PluginEndpoints(ctx, this);
+        plugins.register(routes);
     }
 
     AdminRoutes routes() {
@@ -75,10 +78,7 @@ final class AdminApi {
         m.put("hostname", ctx.hostname());
         m.put("node_id", ctx.nodeId());
         m.put("timers", Map.of("running", 0, "pending", 0));
-        Map<String, Object> plugins = new LinkedHashMap<>();
-        plugins.put("available_on_server", Map.of());
-        plugins.put("enabled_in_cluster", List.of());
-        m.put("plugins", plugins);
+        m.put("plugins", plugins.nodeInfo());
         long pid = ProcessHandle.current().pid();
         m.put("pids", Map.of("master", pid, "workers", List.of(pid)));
         m.put("lua_version", "kong-java " + ctx.kongJavaVersion());
@@ -396,6 +396,7 @@ final class AdminApi {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("services", byId(SERVICES, set));
         out.put("routes", byId(ROUTES, set));
+        out.put("plugins", byId(org.kongjava.config.schema.PluginSchema.INSTANCE, set));
         return out;
     }
 

@@ -158,7 +158,8 @@ class AdminServerTest {
         assertEquals("test-host", root.get("hostname"));
         assertEquals("3f5a6b1c-0000-4000-8000-000000000001", root.get("node_id"));
         assertEquals("0.1.0-test", root.get("kong_java_version"));
-        assertEquals(Map.of("available_on_server", Map.of(), "enabled_in_cluster", List.of()), root.get("plugins"));
+        assertEquals(Map.of("available_on_server", Map.of("ip-restriction", Map.of("version", "3.10.0", "priority", 990)),
+                "enabled_in_cluster", List.of()), root.get("plugins"));
         assertEquals(Map.of("admin_listen", List.of("127.0.0.1:0")), root.get("configuration"));
         assertEquals("application/json; charset=utf-8", r.headers().firstValue("Content-Type").orElse(null));
         assertEquals("kong/3.10.0", r.headers().firstValue("Server").orElse(null));
@@ -177,8 +178,8 @@ class AdminServerTest {
         Map<String, Object> endpoints = expect(200, get("/endpoints"));
         assertEquals(List.of("/", "/ca_certificates", "/ca_certificates/{ca_certificates}",
                 "/certificates", "/certificates/{certificates}", "/certificates/{certificates}/snis",
-                "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/routes", "/routes/{routes}",
-                "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate",
+                "/certificates/{certificates}/snis/{snis}", "/config", "/endpoints", "/plugins", "/plugins/enabled", "/plugins/{plugins}", "/routes", "/routes/{routes}", "/routes/{routes}/plugins", "/routes/{routes}/plugins/{plugins}",
+                "/routes/{routes}/service", "/services", "/services/{services}", "/services/{services}/client_certificate", "/services/{services}/plugins", "/services/{services}/plugins/{plugins}",
                 "/services/{services}/routes", "/services/{services}/routes/{routes}", "/services/{services}/tls",
                 "/snis", "/snis/{snis}", "/snis/{snis}/certificate", "/status",
                 "/upstreams", "/upstreams/{upstreams}", "/upstreams/{upstreams}/health", "/upstreams/{upstreams}/targets",

@@ -126,7 +126,6 @@ final class GatewayServer {
         servedListeners(conf, "proxy_listen", false);
         servedListeners(conf, "admin_listen", false);
         streamListeners(conf);
-        IpRestrictions.parse(conf.string(IpRestrictions.KEY));
         streamSettings(conf);
     }
 
@@ -192,10 +191,10 @@ final class GatewayServer {
             listeners.bind(s, proxy);
         }
         if (!streamSpecs.isEmpty()) {
-            IpRestrictions ipRules = IpRestrictions.parse(conf.string(IpRestrictions.KEY));
+            // ip-restriction plugins come from the configuration (Admin API, declarative file) through each snapshot.
             StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(),
                     streamSettings(conf), counters, StreamPipelineFactory.dnsResolver(dns), passthrough,
-                    ipRules.isEmpty() ? List.of() : List.of(ipRules));
+                    List.of(IpRestrictions.INSTANCE));
             for (ListenSpec s : streamSpecs) {
                 listeners.bind(s, stream);
             }
@@ -275,6 +274,11 @@ final class GatewayServer {
         }
         for (String k : conf.unknownKeys()) {
             log.warn("unknown configuration key '{}' ignored", k);
+            if (k.equals("stream_ip_restrictions")) {
+                // Its rules no longer apply: say where they went rather than let a restriction vanish quietly.
+                log.warn("stream_ip_restrictions was replaced by Kong's ip-restriction plugin: POST /routes/{route}/plugins"
+                        + " (or /services/{service}/plugins) with {\"name\":\"ip-restriction\",\"config\":{\"allow\":[...],\"deny\":[...]}}");
+            }
         }
     }
 

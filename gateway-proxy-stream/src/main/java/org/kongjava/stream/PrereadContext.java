@@ -5,6 +5,7 @@ import java.net.InetSocketAddress;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
+import org.kongjava.core.snapshot.RoutingSnapshot;
 
 /**
  * What a {@link StreamPrereadHook} sees of one connection.
@@ -16,7 +17,9 @@ import org.kongjava.config.model.Service;
  * @param sni         the ClientHello's server name, lower-cased, or null
  * @param route       the matched route
  * @param service     the route's service
+ * @param snapshot    the configuration the connection was routed with (plugins included)
  */
 public record PrereadContext(Channel channel, ListenSpec listener, InetSocketAddress client,
-                            InetSocketAddress destination, String sni, Route route, Service service) {
+                            InetSocketAddress destination, String sni, Route route, Service service,
+                            RoutingSnapshot snapshot) {
 }

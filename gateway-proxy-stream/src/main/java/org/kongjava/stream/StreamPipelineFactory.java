@@ -29,7 +29,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(), settings, counters,
- *         dns::lookup-adapter, passthrough, List.of(IpRestrictions.parse(conf.string("stream_ip_restrictions"))));
+ *         dns::lookup-adapter, passthrough, List.of(IpRestrictions.INSTANCE));
  * listeners.bind(streamSpec, stream);
  * }</pre>
  */

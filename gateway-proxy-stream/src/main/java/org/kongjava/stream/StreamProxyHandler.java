@@ -192,6 +192,8 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
                 }
             } else if (state == State.HANDSHAKE) {
                 reject(400, "client ended its output during the TLS handshake");
+            } else if (state == State.DONE && ctx.channel().isActive()) {
+                ctx.close(); // a refused client read the reply and closed its side: done draining
             }
             return;
         }
@@ -352,7 +354,7 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         accessLog.service = service;
-        PrereadContext pc = new PrereadContext(ctx.channel(), spec, client, destination, sni, route, service);
+        PrereadContext pc = new PrereadContext(ctx.channel(), spec, client, destination, sni, route, service, snap);
         for (StreamPrereadHook hook : factory.hooks()) {
             StreamPrereadHook.Verdict v;
             try {
@@ -362,7 +364,9 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
                 v = StreamPrereadHook.Verdict.deny("preread hook failed");
             }
             if (v == null || !v.allowed()) {
-                reject(403, v == null ? "preread hook refused" : v.reason());
+                // A connection the gateway would terminate TLS for gets no plain-text reply: the client speaks TLS.
+                boolean plain = !(spec.ssl() && route.protocols().contains(Protocol.TLS));
+                reject(403, v == null ? "preread hook refused" : v.reason(), v != null && plain ? v.reply() : null);
                 return;
             }
         }
@@ -544,13 +548,32 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Closes the client connection without sending a byte, and logs why. */
     private void reject(int status, String reason) {
+        reject(status, reason, null);
+    }
+
+    /** Logs and closes; {@code reply}, when given, is written first (a preread hook's answer to the client). */
+    private void reject(int status, String reason, byte[] reply) {
         if (state == State.DONE) {
             return;
         }
         accessLog.fail(status, reason);
         factory.rejected(status, reason, client != null ? client : (InetSocketAddress) ctx.channel().remoteAddress(), spec);
         finish();
-        ctx.close();
+        if (reply != null && reply.length > 0 && ctx.channel() instanceof io.netty.channel.socket.DuplexChannel duplex) {
+            // Reply, then FIN, then drain (reads are released once DONE) until a short deadline: closing with the
+            // client's unread bytes in the buffer would reset the connection and could destroy the reply.
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.wrappedBuffer(reply)).addListener(w -> {
+                if (!w.isSuccess()) {
+                    ctx.close();
+                    return;
+                }
+                duplex.shutdownOutput();
+                ctx.channel().config().setAutoRead(true);
+                ctx.executor().schedule(() -> ctx.close(), 2, java.util.concurrent.TimeUnit.SECONDS);
+            });
+        } else {
+            ctx.close();
+        }
     }
 
     private void finish() {

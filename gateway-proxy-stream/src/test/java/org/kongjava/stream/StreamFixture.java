@@ -60,6 +60,7 @@ final class StreamFixture implements AutoCloseable {
     private final List<ServerSocket> servers = new ArrayList<>();
     private final Map<UUID, Service> services = new LinkedHashMap<>();
     private final Map<UUID, Route> routes = new LinkedHashMap<>();
+    final Map<UUID, org.kongjava.config.model.Plugin> plugins = new LinkedHashMap<>();
     private long version = 1;
 
     StreamFixture(Path prefix) throws Exception {
@@ -101,9 +102,24 @@ final class StreamFixture implements AutoCloseable {
         return r;
     }
 
-    /** Publishes the services and routes added so far. */
+    /** Adds (or replaces, by id) an ip-restriction plugin; {@link #publish} makes it live. */
+    org.kongjava.config.model.Plugin ipRestriction(String id, Route r, Service s, List<String> allow, List<String> deny) {
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("allow", allow);
+        config.put("deny", deny);
+        config.put("status", null);
+        config.put("message", null);
+        var p = new org.kongjava.config.model.Plugin(UUID.nameUUIDFromBytes(("p-" + id).getBytes()), "ip-restriction", null,
+                r == null ? null : r.id(), s == null ? null : s.id(), config,
+                List.of("grpc", "grpcs", "http", "https", "tcp", "tls"), true, null, 0, 0);
+        plugins.put(p.id(), p);
+        return p;
+    }
+
+    /** Publishes the services, routes and plugins added so far. */
     void publish() {
-        holder.publish(compiler.compile(new EntitySet(++version, services, routes)));
+        holder.publish(compiler.compile(new EntitySet(++version, services, routes, Map.of(), Map.of(), Map.of(), Map.of(),
+                Map.of(), plugins)));
     }
 
     /** A TCP server whose connections {@code handler} serves on a virtual thread. */

@@ -2,6 +2,7 @@ package org.kongjava.stream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -22,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.UUID;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
@@ -34,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.kongjava.config.model.CidrPort;
 import org.kongjava.config.model.Protocol;
+import org.kongjava.config.model.Route;
 import org.kongjava.config.model.Service;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.core.testing.LeakCheck;
@@ -59,6 +62,8 @@ class StreamProxyTest {
     static int fast;
     static int source;
     static int verifying;
+    static Service aclService;
+    static Route aclRoute;
 
     @BeforeAll
     static void start() throws Exception {
@@ -78,8 +83,7 @@ class StreamProxyTest {
             refusedPort = ignored.getLocalPort(); // closed again: connections are refused
         }
         StreamSettings settings = StreamSettings.defaults().withTrustedIps(CidrSet.parse("127.0.0.1"));
-        IpRestrictions acl = IpRestrictions.parse("route:denied deny 192.0.2.0/25");
-        StreamPipelineFactory f = fx.factory(settings, List.of(acl));
+        StreamPipelineFactory f = fx.factory(settings, List.of(IpRestrictions.INSTANCE));
         plain = fx.listen(f, false, false);
         plainNoSni = fx.listen(f, false, false);
         ssl = fx.listen(f, true, false);
@@ -122,7 +126,11 @@ class StreamProxyTest {
                 List.of(new CidrPort(null, ssl)));
         fx.route("from-10", echo, List.of(Protocol.TCP), null, List.of(new CidrPort("10.0.0.0/8", null)),
                 List.of(new CidrPort(null, proxied)));
-        fx.route("denied", echo, List.of(Protocol.TCP), null, List.of(new CidrPort("192.0.2.0/24", null)),
+        Route denied = fx.route("denied", echo, List.of(Protocol.TCP), null, List.of(new CidrPort("192.0.2.0/24", null)),
+                List.of(new CidrPort(null, proxied)));
+        fx.ipRestriction("denied", denied, null, null, List.of("192.0.2.0/25"));
+        aclService = fx.service("acl-echo", Protocol.TCP, echoPort, 0);
+        aclRoute = fx.route("acl", aclService, List.of(Protocol.TCP), null, List.of(new CidrPort("203.0.113.0/24", null)),
                 List.of(new CidrPort(null, proxied)));
         fx.route("dead", dead, List.of(Protocol.TCP), null, List.of(new CidrPort("198.51.100.0/24", null)),
                 List.of(new CidrPort(null, proxied)));
@@ -266,17 +274,56 @@ class StreamProxyTest {
 
     @Test
     void prereadHookDeniesByClientAddress() throws Exception {
-        // Route "denied" matches 192.0.2.0/24; its rule denies the lower half.
-        Socket s = StreamFixture.connect(proxied);
-        s.getOutputStream().write(proxyV2("192.0.2.10", "127.0.0.1", proxied));
-        s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
-        s.getOutputStream().flush();
-        assertClosedWithoutBytes(s);
+        // Route "denied" matches 192.0.2.0/24; its ip-restriction plugin denies the lower half (Kong's JSON reply, then close).
+        assertFalse(servedAs("192.0.2.10"));
         try (Socket ok = StreamFixture.connect(proxied)) {
             ok.getOutputStream().write(proxyV2("192.0.2.200", "127.0.0.1", proxied));
             ok.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
             ok.getOutputStream().flush();
             assertEquals('x', ok.getInputStream().read());
+        }
+    }
+
+    /** Connects through the PROXY listener as {@code ip}; true when the echo answers, false when refused with Kong's reply. */
+    private static boolean servedAs(String ip) throws IOException {
+        try (Socket s = StreamFixture.connect(proxied)) {
+            s.setSoTimeout(5000);
+            s.getOutputStream().write(proxyV2(ip, "127.0.0.1", proxied));
+            s.getOutputStream().write("y".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            int first = s.getInputStream().read();
+            if (first == 'y') {
+                return true;
+            }
+            byte[] rest = s.getInputStream().readAllBytes(); // ends: the gateway closes after its reply
+            assertEquals("{\"status\":403,\"message\":\"IP address not allowed: " + ip + "\"}",
+                    (char) first + new String(rest, StandardCharsets.UTF_8));
+            return false;
+        }
+    }
+
+    @Test
+    void ipRestrictionPluginsRouteOverridesServiceAndChangesApplyToTheNextConnection() throws Exception {
+        try {
+            fx.ipRestriction("acl-service", null, aclService, null, List.of("203.0.113.0/24"));
+            fx.ipRestriction("acl-route", aclRoute, null, null, List.of("203.0.113.0/25"));
+            fx.publish();
+            // The route's plugin replaces the service's: only the lower half is refused.
+            assertFalse(servedAs("203.0.113.10"));
+            assertTrue(servedAs("203.0.113.200"));
+            // An allow list on the route, published without a restart: the next connections follow it.
+            fx.ipRestriction("acl-route", aclRoute, null, List.of("203.0.113.10"), null);
+            fx.publish();
+            assertTrue(servedAs("203.0.113.10"));
+            assertFalse(servedAs("203.0.113.200"));
+            // Without the route's plugin the service's applies to the whole range.
+            fx.plugins.remove(UUID.nameUUIDFromBytes("p-acl-route".getBytes()));
+            fx.publish();
+            assertFalse(servedAs("203.0.113.10"));
+        } finally {
+            fx.plugins.remove(UUID.nameUUIDFromBytes("p-acl-route".getBytes()));
+            fx.plugins.remove(UUID.nameUUIDFromBytes("p-acl-service".getBytes()));
+            fx.publish();
         }
     }
 

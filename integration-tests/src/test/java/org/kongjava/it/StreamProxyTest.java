@@ -79,7 +79,6 @@ class StreamProxyTest {
                 .conf("stream_listen", "127.0.0.1:0, 127.0.0.1:0 ssl, 127.0.0.1:0 proxy_protocol, 127.0.0.1:0, "
                         + "127.0.0.1:0, 127.0.0.1:0")
                 .conf("trusted_ips", "127.0.0.1")
-                .conf("stream_ip_restrictions", "route:denied deny 127.0.0.4")
                 .start();
         List<Integer> ports = gw.listeners().stream().filter(l -> l.key().equals("stream_listen"))
                 .map(Gateway.Listener::port).toList();
@@ -123,6 +122,7 @@ class StreamProxyTest {
                 List.of(Map.of("ip", "127.0.0.2")), "destinations", dst(l3)));
         route(admin, "echo", Map.of("name", "denied", "protocols", List.of("tcp"), "sources",
                 List.of(Map.of("ip", "127.0.0.4")), "destinations", dst(l3)));
+        admin.create("/routes/denied/plugins", Map.of("name", "ip-restriction", "config", Map.of("deny", List.of("127.0.0.4"))));
         route(admin, "tls-origin", Map.of("name", "to-tls", "protocols", List.of("tcp"), "destinations", dst(l4)));
         route(admin, "echo", Map.of("name", "bulk", "protocols", List.of("tcp"), "destinations", dst(l5)));
         route(admin, "tls-up", Map.of("name", "only", "protocols", List.of("tls_passthrough"), "snis",
@@ -187,14 +187,19 @@ class StreamProxyTest {
             s.getOutputStream().write("via haproxy".getBytes(StandardCharsets.US_ASCII));
             assertEquals("via haproxy", new String(s.getInputStream().readNBytes(11), StandardCharsets.US_ASCII));
         }
-        // 127.0.0.3 matches no route; 127.0.0.4 matches "denied", which stream_ip_restrictions refuses.
-        for (String from : List.of("127.0.0.3", "127.0.0.4")) {
-            try (Socket s = connectFrom(from, haproxyPort)) {
-                s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
-                assertEquals(-1, s.getInputStream().read(), "closed for " + from);
-            }
+        // 127.0.0.3 matches no route: closed.
+        try (Socket s = connectFrom("127.0.0.3", haproxyPort)) {
+            s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+            assertEquals(-1, s.getInputStream().read(), "closed for 127.0.0.3");
         }
-        Poll.until(Duration.ofSeconds(5), () -> gw.output().contains("denied by stream_ip_restrictions"), gw::output);
+        // 127.0.0.4 matches "denied", whose ip-restriction plugin refuses it: Kong's JSON answer, then closed.
+        try (Socket s = connectFrom("127.0.0.4", haproxyPort)) {
+            s.getOutputStream().write("x".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("{\"status\":403,\"message\":\"IP address not allowed: 127.0.0.4\"}",
+                    new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+        }
+        Poll.until(Duration.ofSeconds(5), () -> gw.output().contains("client 127.0.0.4 refused by ip-restriction plugin"),
+                gw::output);
     }
 
     @Test

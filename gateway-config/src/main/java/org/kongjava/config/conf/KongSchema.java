@@ -67,9 +67,8 @@ final class KongSchema {
                     .allowing(concat(HTTP_LISTEN_FLAGS, TRANSPARENT)),
             implemented("stream_listen", LISTENERS, "off").allowing(concat(STREAM_LISTEN_FLAGS, TRANSPARENT)),
             // kong-java's own stream keys (docs/stream-proxy.md): the ClientHello wait on plain ports with SNI
-            // routes, and per-route/service client IP rules for the stream preread phase.
+            // routes.
             implemented("stream_sni_wait_timeout", TIME, "100ms"),
-            implemented("stream_ip_restrictions", STRING, null),
             implemented("admin_listen", LISTENERS,
                     "127.0.0.1:8001 reuseport backlog=16384, 127.0.0.1:8444 http2 ssl reuseport backlog=16384")
                     .allowing(HTTP_LISTEN_FLAGS.toArray(String[]::new)),

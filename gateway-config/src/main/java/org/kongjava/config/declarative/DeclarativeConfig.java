@@ -18,12 +18,14 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.kongjava.config.model.EntitySet;
+import org.kongjava.config.model.Plugin;
 import org.kongjava.config.model.Sni;
 import org.kongjava.config.schema.EntityException;
 import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
 import org.kongjava.config.schema.PemChecks;
+import org.kongjava.config.schema.PluginSchema;
 import org.kongjava.config.schema.SniSchema;
 import org.kongjava.config.route.PathNormalizer;
 import org.yaml.snakeyaml.DumperOptions;
@@ -272,6 +274,9 @@ public final class DeclarativeConfig {
             }
             List<Object> slots = new ArrayList<>();
             for (Object item : list) {
+                if (skipUnavailablePlugin(key, item, key, skipped)) {
+                    continue;
+                }
                 slots.add(item instanceof Map<?, ?> m
                         ? collect(kind, (Map<String, Object>) m, null, key, byKind, skipped, migratePaths)
                         : "expected a record");
@@ -386,6 +391,9 @@ public final class DeclarativeConfig {
             DeclarativeKind<?> childKind = DeclarativeKind.find(n.childKey());
             List<Object> slots = new ArrayList<>();
             for (Object item : list) {
+                if (skipUnavailablePlugin(n.childKey(), item, location + "[]." + n.childKey(), skipped)) {
+                    continue;
+                }
                 if (!(item instanceof Map<?, ?> m)) {
                     slots.add("expected a record");
                     continue;
@@ -406,6 +414,19 @@ public final class DeclarativeConfig {
             entry.children.put(n.childKey(), slots);
         }
         return entry;
+    }
+
+    /**
+     * A plugin this node does not have (anything but ip-restriction) is left out and reported, as entity types
+     * kong-java does not store are, rather than failing the whole file.
+     */
+    private static boolean skipUnavailablePlugin(String key, Object item, String location, List<Skipped> skipped) {
+        if (key.equals("plugins") && item instanceof Map<?, ?> m && m.get("name") instanceof String name
+                && !PluginSchema.isAvailable(name)) {
+            merge(skipped, new Skipped("plugins", location, 1));
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -630,7 +651,10 @@ public final class DeclarativeConfig {
             if (key != null && keys.putIfAbsent(unique, en) != null) {
                 problem = "uniqueness violation: '" + kind.key() + "' entity with " + keyField + " set to '" + key
                         + "' already declared";
-            } else if (ids.putIfAbsent(en.id, en) != null) {
+            } else if (ids.putIfAbsent(en.id, en) != null
+                    || en.built instanceof Plugin p && keys.putIfAbsent(pluginScope(p), en) != null) {
+                // Kong derives a plugin's id from its cache key (name, route, service, consumer), so a second plugin
+                // of a name in one scope is a primary key duplicate there.
                 problem = "uniqueness violation: '" + kind.key() + "' entity with primary key set to '" + en.id
                         + "' already declared";
             }
@@ -640,6 +664,10 @@ public final class DeclarativeConfig {
                 m.put(key != null ? key : en.id, problem);
             }
         }
+    }
+
+    private static String pluginScope(Plugin p) {
+        return "\u0000plugin:" + p.name() + ":" + p.routeId() + ":" + p.serviceId();
     }
 
     @SuppressWarnings("unchecked")

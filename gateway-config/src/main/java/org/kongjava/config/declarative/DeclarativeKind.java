@@ -4,6 +4,7 @@ import java.util.List;
 import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.PluginSchema;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
 import org.kongjava.config.schema.SniSchema;
@@ -52,9 +53,12 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
             // Before services, whose ca_certificates list their ids.
             new DeclarativeKind<>("ca_certificates", CaCertificateSchema.STORED, List.of(), List.of(), List.of(), null),
             new DeclarativeKind<>("services", ServiceSchema.INSTANCE,
-                    List.of(new Nested("routes", "service")), List.of(), List.of("plugins"), null),
+                    List.of(new Nested("routes", "service"), new Nested("plugins", "service")), List.of(), List.of(), null),
             new DeclarativeKind<>("routes", RouteSchema.INSTANCE,
-                    List.of(), List.of(new Ref("service", "services")), List.of("plugins"), null),
+                    List.of(new Nested("plugins", "route")), List.of(new Ref("service", "services")), List.of(), null),
+            // Only plugins this node has (ip-restriction) are loaded; the others are skipped and reported.
+            new DeclarativeKind<>("plugins", PluginSchema.INSTANCE,
+                    List.of(), List.of(new Ref("route", "routes"), new Ref("service", "services")), List.of(), null),
             new DeclarativeKind<>("upstreams", UpstreamSchema.INSTANCE,
                     List.of(new Nested("targets", "upstream")), List.of(), List.of(), null),
             new DeclarativeKind<>("targets", TargetSchema.INSTANCE,
@@ -71,7 +75,7 @@ record DeclarativeKind<T>(String key, EntityType<T> type, List<Nested> nested, L
      * loader reports what it skipped. A type moves from here to {@link #SUPPORTED} when it is implemented.
      */
     static final List<String> NOT_YET_SUPPORTED = List.of(
-            "consumers", "plugins", "vaults", "keys", "key_sets", "filter_chains",
+            "consumers", "vaults", "keys", "key_sets", "filter_chains",
             "acls", "basicauth_credentials", "hmacauth_credentials", "jwt_secrets", "keyauth_credentials",
             "oauth2_credentials", "oauth2_authorization_codes", "oauth2_tokens", "workspaces", "parameters");
 

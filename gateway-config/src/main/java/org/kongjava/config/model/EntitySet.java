@@ -20,6 +20,7 @@ public final class EntitySet {
     private final Map<UUID, Upstream> upstreams;
     private final Map<UUID, Target> targets;
     private final Map<UUID, CaCertificate> caCertificates;
+    private final Map<UUID, Plugin> plugins;
 
     /** A set with services and routes only. */
     public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes) {
@@ -38,6 +39,15 @@ public final class EntitySet {
                      Map<UUID, Certificate> certificates, Map<UUID, Sni> snis,
                      Map<UUID, Upstream> upstreams, Map<UUID, Target> targets,
                      Map<UUID, CaCertificate> caCertificates) {
+        this(version, services, routes, certificates, snis, upstreams, targets, caCertificates, Map.of());
+    }
+
+    /** A set of every kind including plugins; the maps are copied. */
+    public EntitySet(long version, Map<UUID, Service> services, Map<UUID, Route> routes,
+                     Map<UUID, Certificate> certificates, Map<UUID, Sni> snis,
+                     Map<UUID, Upstream> upstreams, Map<UUID, Target> targets,
+                     Map<UUID, CaCertificate> caCertificates, Map<UUID, Plugin> plugins) {
+        this.plugins = copy(plugins);
         this.caCertificates = copy(caCertificates);
         this.version = version;
         this.services = copy(services);
@@ -86,109 +96,113 @@ public final class EntitySet {
 
     /** Every CA certificate replaced at once, same version. */
     public EntitySet withAllCaCertificates(Map<UUID, CaCertificate> all) {
-        return new EntitySet(version, services, routes, certificates, snis, upstreams, targets, all);
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, targets, all, plugins);
     }
 
     public EntitySet withCaCertificate(CaCertificate c) {
         Map<UUID, CaCertificate> next = new LinkedHashMap<>(caCertificates);
         next.put(c.id(), c);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next, plugins);
     }
 
     public EntitySet withoutCaCertificate(UUID id) {
         Map<UUID, CaCertificate> next = new LinkedHashMap<>(caCertificates);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, next, plugins);
     }
 
     /** The same entities under another version (loaders, imports). */
     public EntitySet withVersion(long newVersion) {
-        return new EntitySet(newVersion, services, routes, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(newVersion, services, routes, certificates, snis, upstreams, targets, caCertificates, plugins);
     }
 
     /** Every service replaced at once, same version (loaders build a set kind by kind). */
     public EntitySet withAllServices(Map<UUID, Service> all) {
-        return new EntitySet(version, all, routes, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version, all, routes, certificates, snis, upstreams, targets, caCertificates, plugins);
     }
 
     /** Every route replaced at once, same version. */
     public EntitySet withAllRoutes(Map<UUID, Route> all) {
-        return new EntitySet(version, services, all, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version, services, all, certificates, snis, upstreams, targets, caCertificates, plugins);
     }
 
     /** Every certificate replaced at once, same version. */
     public EntitySet withAllCertificates(Map<UUID, Certificate> all) {
-        return new EntitySet(version, services, routes, all, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version, services, routes, all, snis, upstreams, targets, caCertificates, plugins);
     }
 
     /** Every SNI replaced at once, same version. */
     public EntitySet withAllSnis(Map<UUID, Sni> all) {
-        return new EntitySet(version, services, routes, certificates, all, upstreams, targets, caCertificates);
+        return new EntitySet(version, services, routes, certificates, all, upstreams, targets, caCertificates, plugins);
     }
 
     /** Every upstream replaced at once, same version. */
     public EntitySet withAllUpstreams(Map<UUID, Upstream> all) {
-        return new EntitySet(version, services, routes, certificates, snis, all, targets, caCertificates);
+        return new EntitySet(version, services, routes, certificates, snis, all, targets, caCertificates, plugins);
     }
 
     /** Every target replaced at once, same version. */
     public EntitySet withAllTargets(Map<UUID, Target> all) {
-        return new EntitySet(version, services, routes, certificates, snis, upstreams, all, caCertificates);
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, all, caCertificates, plugins);
     }
 
     public EntitySet withService(Service s) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates, plugins);
     }
 
+    /** Removes the service and, as Kong's {@code on_delete = "cascade"} does, the plugins scoped to it. */
     public EntitySet withoutService(UUID id) {
         Map<UUID, Service> next = new LinkedHashMap<>(services);
         next.remove(id);
-        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, next, routes, certificates, snis, upstreams, targets, caCertificates,
+                pluginsWithout(p -> id.equals(p.serviceId())));
     }
 
     public EntitySet withRoute(Route r) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.put(r.id(), r);
-        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates, plugins);
     }
 
+    /** Removes the route and, as Kong's {@code on_delete = "cascade"} does, the plugins scoped to it. */
     public EntitySet withoutRoute(UUID id) {
         Map<UUID, Route> next = new LinkedHashMap<>(routes);
         next.remove(id);
-        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, next, certificates, snis, upstreams, targets, caCertificates,
+                pluginsWithout(p -> id.equals(p.routeId())));
     }
 
     public EntitySet withCertificate(Certificate c) {
         Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
         next.put(c.id(), c);
-        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates, plugins);
     }
 
     /** Removes the certificate only; its SNIs stay (the schema's delete cascades). */
     public EntitySet withoutCertificate(UUID id) {
         Map<UUID, Certificate> next = new LinkedHashMap<>(certificates);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, routes, next, snis, upstreams, targets, caCertificates, plugins);
     }
 
     public EntitySet withSni(Sni s) {
         Map<UUID, Sni> next = new LinkedHashMap<>(snis);
         next.put(s.id(), s);
-        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates, plugins);
     }
 
     public EntitySet withoutSni(UUID id) {
         Map<UUID, Sni> next = new LinkedHashMap<>(snis);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, next, upstreams, targets, caCertificates, plugins);
     }
 
     public EntitySet withUpstream(Upstream u) {
         Map<UUID, Upstream> next = new LinkedHashMap<>(upstreams);
         next.put(u.id(), u);
-        return new EntitySet(version + 1, services, routes, certificates, snis, next, targets, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, targets, caCertificates, plugins);
     }
 
     /** Removes the upstream and, as Kong's {@code on_delete = "cascade"} does, its targets. */
@@ -197,18 +211,47 @@ public final class EntitySet {
         next.remove(id);
         Map<UUID, Target> kept = new LinkedHashMap<>(targets);
         kept.values().removeIf(t -> t.upstreamId().equals(id));
-        return new EntitySet(version + 1, services, routes, certificates, snis, next, kept, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, snis, next, kept, caCertificates, plugins);
     }
 
     public EntitySet withTarget(Target t) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.put(t.id(), t);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates, plugins);
     }
 
     public EntitySet withoutTarget(UUID id) {
         Map<UUID, Target> next = new LinkedHashMap<>(targets);
         next.remove(id);
-        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, next, caCertificates, plugins);
+    }
+
+    public Map<UUID, Plugin> plugins() {
+        return plugins;
+    }
+
+    /** Every plugin replaced at once, same version. */
+    public EntitySet withAllPlugins(Map<UUID, Plugin> all) {
+        return new EntitySet(version, services, routes, certificates, snis, upstreams, targets, caCertificates, all);
+    }
+
+    public EntitySet withPlugin(Plugin p) {
+        Map<UUID, Plugin> next = new LinkedHashMap<>(plugins);
+        next.put(p.id(), p);
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, caCertificates, next);
+    }
+
+    public EntitySet withoutPlugin(UUID id) {
+        return new EntitySet(version + 1, services, routes, certificates, snis, upstreams, targets, caCertificates,
+                pluginsWithout(p -> p.id().equals(id)));
+    }
+
+    private Map<UUID, Plugin> pluginsWithout(java.util.function.Predicate<Plugin> gone) {
+        if (plugins.isEmpty()) {
+            return plugins;
+        }
+        Map<UUID, Plugin> kept = new LinkedHashMap<>(plugins);
+        kept.values().removeIf(gone);
+        return kept;
     }
 }

@@ -19,7 +19,7 @@ import org.kongjava.config.model.EntitySet;
  */
 public abstract sealed class EntityType<T>
         permits ServiceSchema, RouteSchema, CertificateSchema, SniSchema, UpstreamSchema, TargetSchema,
-        CaCertificateSchema {
+        CaCertificateSchema, PluginSchema {
     private static final Pattern UUID_RE =
             Pattern.compile("^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", Pattern.CASE_INSENSITIVE);
 
@@ -186,7 +186,7 @@ public abstract sealed class EntityType<T>
         Map<String, Object> changes = schema().processAutoFields(shorthands(input), EntitySchema.Context.UPDATE, now);
         T existing = find(set, key);
         if (existing == null) {
-            throw isUuid(key) ? EntityException.notFound(pk(key)) : EntityException.notFoundByField(Map.of("name", key));
+            throw isUuid(key) ? EntityException.notFound(pk(key)) : EntityException.notFoundByField(Map.of(endpointKeyField(), key));
         }
         Map<String, Object> merged = mergeForUpdate(encode(existing), changes);
         merged.put("id", id(existing).toString()); // the primary key is not updatable
@@ -208,7 +208,7 @@ public abstract sealed class EntityType<T>
         if (isUuid(key)) {
             data.put("id", key.toLowerCase(java.util.Locale.ROOT));
         } else {
-            data.put("name", key);
+            data.put(endpointKeyField(), key);
             if (existing != null) {
                 data.put("id", id(existing).toString());
             }

@@ -60,6 +60,16 @@ public final class Migrations {
             new Migration("003_ca_certificates", List.of(
                     "CREATE TABLE ca_certificates (id TEXT PRIMARY KEY, name TEXT UNIQUE, created_at BIGINT NOT NULL,"
                             + " doc TEXT NOT NULL)"),
+                    List.of()),
+            // Independent of the others after 000_base. name is instance_name; the (name, route, service, consumer)
+            // uniqueness is the schema's check. Plugins go with their route or service (Kong's on_delete cascade).
+            new Migration("004_plugins", List.of(
+                    "CREATE TABLE plugins (id TEXT PRIMARY KEY, name TEXT UNIQUE,"
+                            + " route_id TEXT REFERENCES routes (id) ON DELETE CASCADE,"
+                            + " service_id TEXT REFERENCES services (id) ON DELETE CASCADE,"
+                            + " created_at BIGINT NOT NULL, doc TEXT NOT NULL)",
+                    "CREATE INDEX plugins_route_id_idx ON plugins (route_id)",
+                    "CREATE INDEX plugins_service_id_idx ON plugins (service_id)"),
                     List.of()));
 
     /**

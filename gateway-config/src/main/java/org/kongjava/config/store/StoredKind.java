@@ -7,6 +7,7 @@ import org.kongjava.config.model.EntitySet;
 import org.kongjava.config.schema.CaCertificateSchema;
 import org.kongjava.config.schema.CertificateSchema;
 import org.kongjava.config.schema.EntityType;
+import org.kongjava.config.schema.PluginSchema;
 import org.kongjava.config.schema.RouteSchema;
 import org.kongjava.config.schema.ServiceSchema;
 import org.kongjava.config.schema.SniSchema;
@@ -43,7 +44,11 @@ record StoredKind<T>(EntityType<T> type, String table, List<ForeignKey> foreignK
             new StoredKind<>(UpstreamSchema.INSTANCE, "upstreams", List.of()),
             // A target's endpoint key (host:port) is unique per upstream, so its name column is UNIQUE together
             // with upstream_id; the writer frees and reuses it exactly as it does a global name.
-            new StoredKind<>(TargetSchema.INSTANCE, "targets", List.of(new ForeignKey("upstream", "upstreams"))));
+            new StoredKind<>(TargetSchema.INSTANCE, "targets", List.of(new ForeignKey("upstream", "upstreams"))),
+            // After routes and services; name is instance_name. The database cascades too, but the schema's
+            // delete already removed a route's or service's plugins from the set, so the writer deletes them first.
+            new StoredKind<>(PluginSchema.INSTANCE, "plugins",
+                    List.of(new ForeignKey("route", "routes"), new ForeignKey("service", "services"))));
 
     Map<UUID, T> collection(EntitySet set) {
         return type.collection(set);

@@ -185,6 +185,67 @@ class DeclarativeConfigTest {
     }
 
     @Test
+    void ipRestrictionPluginsLoadTopLevelAndNestedOthersAreSkipped() {
+        DeclarativeConfig.Result r = parse("""
+                _format_version: "3.0"
+                services:
+                - name: db
+                  url: tcp://db.example:5432
+                  plugins:
+                  - name: ip-restriction
+                    config: {allow: [10.0.0.0/8]}
+                  - name: rate-limiting
+                    config: {minute: 5}
+                  routes:
+                  - name: pg
+                    protocols: [tcp]
+                    destinations: [{port: 5432}]
+                    plugins:
+                    - name: ip-restriction
+                      config: {deny: [127.0.0.1], status: 401}
+                plugins:
+                - name: ip-restriction
+                  instance_name: global-deny
+                  config: {deny: ["::1"]}
+                - name: ip-restriction
+                  route: pg
+                  service: db
+                  config: {deny: [192.0.2.1]}
+                - name: cors
+                """);
+        EntitySet set = r.entities();
+        assertEquals(4, set.plugins().size());
+        UUID route = set.routes().values().iterator().next().id();
+        UUID service = set.services().values().iterator().next().id();
+        assertEquals(1, set.plugins().values().stream().filter(p -> route.equals(p.routeId()) && p.serviceId() == null).count());
+        assertEquals(1, set.plugins().values().stream().filter(p -> service.equals(p.serviceId()) && p.routeId() == null).count());
+        assertEquals(1, set.plugins().values().stream().filter(p -> route.equals(p.routeId()) && service.equals(p.serviceId())).count());
+        assertEquals(1, set.plugins().values().stream().filter(p -> "global-deny".equals(p.instanceName()) && p.isGlobal()).count());
+        assertEquals(List.of(new DeclarativeConfig.Skipped("plugins", "services[].plugins", 1),
+                new DeclarativeConfig.Skipped("plugins", "plugins", 1)), r.skipped());
+        // A broken ip-restriction is an error like any other entity's, not a skip.
+        EntityException bad = assertThrows(EntityException.class, () -> parse("""
+                _format_version: "3.0"
+                plugins:
+                - name: ip-restriction
+                  config: {status: 403}
+                """));
+        assertEquals(14, bad.code());
+        // Two ip-restriction plugins in one scope (here: nested in the route and naming it at top level).
+        EntityException twice = assertThrows(EntityException.class, () -> parse("""
+                _format_version: "3.0"
+                routes:
+                - name: r
+                  paths: [/]
+                  plugins: [{name: ip-restriction, config: {deny: [10.0.0.1]}}]
+                plugins:
+                - {name: ip-restriction, route: r, config: {deny: [10.0.0.2]}}
+                """));
+        assertEquals(14, twice.code());
+        assertTrue(twice.getMessage().contains("uniqueness violation: 'plugins' entity with primary key"), twice.getMessage());
+    }
+
+    @Test
     void certificatesWithNestedAndFlatSnis() {
         DeclarativeConfig.Result r = parse("""
                 _format_version: "3.0"
@@ -402,7 +463,11 @@ class DeclarativeConfigTest {
         assertEquals(List.of("198.51.100.11:80"),
                 TargetSchema.INSTANCE.ofUpstream(sync4.entities(), u1.id()).stream().map(Target::target).toList());
         assertEquals(List.of(), sync4.skipped());
-        assertTrue(burst.skipped().stream().anyMatch(s -> s.location().equals("services[].routes[].plugins")), burst.skipped().toString());
+        // Its route-level ip-restriction plugins load; its global prometheus plugin is skipped.
+        assertEquals(List.of(new DeclarativeConfig.Skipped("plugins", "plugins", 1)), burst.skipped());
+        assertTrue(burst.entities().plugins().size() > 50, "burst plugins: " + burst.entities().plugins().size());
+        assertTrue(burst.entities().plugins().values().stream().allMatch(p -> p.routeId() != null
+                && burst.entities().routes().containsKey(p.routeId()) && p.name().equals("ip-restriction")));
         DeclarativeConfig.Result sync23 = DeclarativeConfig.load(fixture("deck-sync-023-certificate-snis.yaml"), 1, 1_700_000_000L);
         assertEquals(List.of(), sync23.skipped());
         UUID cert23 = UUID.fromString("13c562a1-191c-4464-9b18-e5222b46035b");

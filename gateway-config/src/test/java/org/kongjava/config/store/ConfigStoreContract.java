@@ -229,6 +229,45 @@ abstract class ConfigStoreContract {
     }
 
     @Test
+    void pluginsSurviveARestartAndGoWithTheirRoute() throws Exception {
+        var plugins = org.kongjava.config.schema.PluginSchema.INSTANCE;
+        EntitySet a;
+        EntitySet b;
+        UUID global;
+        try (JdbcConfigStore s = open()) {
+            EntitySet base = s.load();
+            EntitySet withRoute = ServiceSchema.INSTANCE.insert(base, Map.of("name", "db", "url", "tcp://db.example:5432"), NOW).next();
+            withRoute = RouteSchema.INSTANCE.insert(withRoute, Map.of("name", "pg", "protocols", List.of("tcp"),
+                    "destinations", List.of(Map.of("port", 5432)), "service", Map.of("name", "db")), NOW).next();
+            var onRoute = plugins.insert(withRoute, Map.of("name", "ip-restriction", "route", Map.of("name", "pg"),
+                    "config", Map.of("deny", List.of("10.0.0.0/8"), "status", 401)), NOW);
+            var onService = plugins.insert(onRoute.next(), Map.of("name", "ip-restriction", "service", Map.of("name", "db"),
+                    "config", Map.of("allow", List.of("192.0.2.1"))), NOW);
+            var g = plugins.insert(onService.next(), Map.of("name", "ip-restriction", "instance_name", "everywhere",
+                    "config", Map.of("deny", List.of("::1"))), NOW);
+            global = g.entity().id();
+            a = g.next();
+            s.commit(base, a);
+            // Deleting the route takes its plugin with it (Kong's cascade); the service's and the global one stay.
+            b = RouteSchema.INSTANCE.delete(a, RouteSchema.INSTANCE.find(a, "pg"));
+            assertEquals(2, b.plugins().size());
+            s.commit(a, b);
+        }
+        try (JdbcConfigStore s = open()) {
+            EntitySet loaded = s.load();
+            assertEquals(b.plugins(), loaded.plugins());
+            assertEquals("everywhere", loaded.plugins().get(global).instanceName());
+            assertEquals(List.of("::1"), loaded.plugins().get(global).config().get("deny"));
+            // The service can go too: its plugin is removed with it, in the set and in the database.
+            EntitySet c = ServiceSchema.INSTANCE.delete(loaded, ServiceSchema.INSTANCE.find(loaded, "db"));
+            s.commit(loaded, c);
+        }
+        try (JdbcConfigStore s = open()) {
+            assertEquals(List.of(global), List.copyOf(s.load().plugins().keySet()));
+        }
+    }
+
+    @Test
     void upstreamsAndTargetsSurviveARestart() throws Exception {
         EntitySet a;
         try (JdbcConfigStore s = open()) {

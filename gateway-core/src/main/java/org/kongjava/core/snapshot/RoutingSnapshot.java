@@ -4,6 +4,7 @@ import java.util.Objects;
 import org.kongjava.config.model.EntitySet;
 import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Balancers;
+import org.kongjava.core.plugin.IpRestrictionRules;
 import org.kongjava.core.router.HttpRouter;
 import org.kongjava.core.router.StreamRouter;
 import org.kongjava.core.tls.TlsSnapshot;
@@ -19,15 +20,23 @@ import org.kongjava.core.upstream.UpstreamTlsContexts;
  * @param tls the SNI indexes of the TLS listeners; a TLS connection reads them once, at its handshake
  * @param upstreamTls the TLS policies towards the upstreams of {@code https}, {@code grpcs} and {@code tls} services
  * @param streamRouter the router of {@code stream_listen} connections (tcp, tls, tls_passthrough routes)
+ * @param ipRestrictions the {@code ip-restriction} plugins, compiled per route and service
  */
 public record RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls,
-                              UpstreamTlsContexts upstreamTls, StreamRouter streamRouter) {
+                              UpstreamTlsContexts upstreamTls, StreamRouter streamRouter, IpRestrictionRules ipRestrictions) {
 
     public RoutingSnapshot {
+        Objects.requireNonNull(ipRestrictions, "ipRestrictions");
         Objects.requireNonNull(balancers, "balancers");
         Objects.requireNonNull(tls, "tls");
         Objects.requireNonNull(upstreamTls, "upstreamTls");
         Objects.requireNonNull(streamRouter, "streamRouter");
+    }
+
+    /** A snapshot whose plugins are compiled from {@code entities} here. */
+    public RoutingSnapshot(EntitySet entities, HttpRouter httpRouter, Balancers balancers, TlsSnapshot tls,
+                           UpstreamTlsContexts upstreamTls, StreamRouter streamRouter) {
+        this(entities, httpRouter, balancers, tls, upstreamTls, streamRouter, IpRestrictionRules.compile(entities));
     }
 
     /**

@@ -465,6 +465,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             sendError(e, r, false);
             return;
         }
+        // Kong's ip-restriction plugin (access phase: after the router and protocol checks, before the service check).
+        org.kongjava.core.plugin.IpRestrictionRules.Rule ipRule = snap.ipRestrictions().find(route.id(),
+                match.service() == null ? null : match.service().id());
+        java.net.InetAddress clientIp = ipRule == null ? null : org.kongjava.config.net.IpAddresses.parseLiteral(client.ip());
+        if (ipRule != null && !ipRule.permits(clientIp)) {
+            log.info("request {} from {}: refused by ip-restriction plugin {}", e.requestId, client.ip(), ipRule.pluginId());
+            boolean known = clientIp != null;
+            sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.valueOf(known ? ipRule.statusOrDefault() : 403),
+                    known ? ipRule.messageFor(client.ip())
+                            : "Cannot identify the client IP address, unix domain sockets are not supported.",
+                    req, e.requestId, elapsedMs(e), hs), false);
+            return;
+        }
         Service service = match.service();
         if (service == null) {
             sendError(e, ProxyErrors.kongError(ctx.alloc(), HttpResponseStatus.SERVICE_UNAVAILABLE,
