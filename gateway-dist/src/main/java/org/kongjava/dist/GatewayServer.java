@@ -23,6 +23,7 @@ import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.config.store.ConfigStore;
 import org.kongjava.config.store.ConfigStores;
+import org.kongjava.core.accesslog.AccessLogFormat;
 import org.kongjava.core.accesslog.AccessLogSpec;
 import org.kongjava.core.accesslog.AccessLogs;
 import org.kongjava.core.listener.BoundListener;
@@ -131,6 +132,18 @@ final class GatewayServer {
         streamListeners(conf);
         IpRestrictions.parse(conf.string(IpRestrictions.KEY));
         streamSettings(conf);
+        accessLogSpecs(conf, conf.prefix());
+    }
+
+    /** {@code proxy_access_log}, {@code admin_access_log}, {@code proxy_stream_access_log}, in that order. */
+    static List<AccessLogSpec> accessLogSpecs(KongConf conf, Path prefixRoot) {
+        return List.of(
+                AccessLogSpec.parse("proxy_access_log", conf.string("proxy_access_log"), prefixRoot,
+                        AccessLogFormat.KONG, AccessLogFormat.COMBINED),
+                AccessLogSpec.parse("admin_access_log", conf.string("admin_access_log"), prefixRoot,
+                        AccessLogFormat.COMBINED),
+                AccessLogSpec.parse("proxy_stream_access_log", conf.string("proxy_stream_access_log"), prefixRoot,
+                        AccessLogFormat.BASIC));
     }
 
     /** The stream_listen entries; {@code udp} is refused, naming the flag and address. */
@@ -156,10 +169,10 @@ final class GatewayServer {
         reportKeys();
         String nodeId = nodeId();
         // Access logs: parsed first so a bad value fails start-up before anything is bound; one writer per file.
-        AccessLogSpec proxyLogSpec = AccessLogSpec.parse("proxy_access_log", conf.string("proxy_access_log"), prefix.root());
-        AccessLogSpec adminLogSpec = AccessLogSpec.parse("admin_access_log", conf.string("admin_access_log"), prefix.root());
-        AccessLogSpec streamLogSpec = AccessLogSpec.parse("proxy_stream_access_log",
-                conf.string("proxy_stream_access_log"), prefix.root(), "basic");
+        List<AccessLogSpec> logSpecs = accessLogSpecs(conf, prefix.root());
+        AccessLogSpec proxyLogSpec = logSpecs.get(0);
+        AccessLogSpec adminLogSpec = logSpecs.get(1);
+        AccessLogSpec streamLogSpec = logSpecs.get(2);
         accessLogs = new AccessLogs();
         loops = new EventLoops(conf.workerProcesses().orElse(Runtime.getRuntime().availableProcessors()));
         store = ConfigStores.open(conf, prefix.root());

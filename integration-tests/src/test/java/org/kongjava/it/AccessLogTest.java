@@ -215,6 +215,19 @@ class AccessLogTest {
     }
 
     @Test
+    void combinedFormatNameLeavesOutTheRequestId() throws Exception {
+        try (EchoServer e = EchoServer.start();
+             Gateway g = Gateway.builder().conf("proxy_access_log", "logs/combined.log combined").start()) {
+            g.admin().create("/services", Map.of("name", "echo", "url", e.url()));
+            g.admin().create("/services/echo/routes", Map.of("paths", List.of("/h")));
+            Curl.Result r = Curl.run("-A", "combined-it", g.proxyUrl("/h/c"));
+            assertEquals(200, r.status(), r::toString);
+            String line = lineWith(g.prefix().resolve("logs/combined.log"), "combined-it");
+            assertTrue(line.endsWith("\"GET /h/c HTTP/1.1\" 200 " + r.body().length() + " \"-\" \"combined-it\""), line);
+        }
+    }
+
+    @Test
     void badValueFailsStartNamingTheKey() {
         var p = Gateway.builder().conf("proxy_stream_access_log", "logs/s.log fancy").conf("stream_listen", "127.0.0.1:0")
                 .prepare();

@@ -9,17 +9,29 @@ import java.util.Objects;
  */
 public final class AccessLog {
     /** Logging disabled ({@code off}). */
-    public static final AccessLog OFF = new AccessLog(null);
+    public static final AccessLog OFF = new AccessLog(null, null);
 
     private final AccessLogWriter writer;
+    private final String format;
 
-    private AccessLog(AccessLogWriter writer) {
+    private AccessLog(AccessLogWriter writer, String format) {
         this.writer = writer;
+        this.format = format;
     }
 
-    /** Lines go to {@code writer}. */
+    /** Lines go to {@code writer} in the server's default format. */
     public static AccessLog to(AccessLogWriter writer) {
-        return new AccessLog(Objects.requireNonNull(writer, "writer"));
+        return to(writer, null);
+    }
+
+    /** Lines go to {@code writer}; {@code format} is a name of {@link AccessLogFormat}, or null for the default. */
+    public static AccessLog to(AccessLogWriter writer, String format) {
+        return new AccessLog(Objects.requireNonNull(writer, "writer"), format);
+    }
+
+    /** The format name set after the path, or null (the server's default). */
+    public String format() {
+        return format;
     }
 
     /** Whether lines are written at all. */

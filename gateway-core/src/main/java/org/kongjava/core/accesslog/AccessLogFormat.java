@@ -26,6 +26,10 @@ import org.kongjava.core.proxyprotocol.ProxyTlvs;
  * {@link ProxyTlvs#named()}).
  */
 public final class AccessLogFormat {
+    /** Format names, as kong.conf writes them after the path. */
+    public static final String KONG = "kong_log_format";
+    public static final String COMBINED = "combined";
+    public static final String BASIC = "basic";
     private static final DateTimeFormatter TIME_LOCAL =
             DateTimeFormatter.ofPattern("dd/MMM/yyyy:HH:mm:ss Z", Locale.ROOT).withZone(ZoneId.systemDefault());
     private static final char[] HEX = "0123456789ABCDEF".toCharArray();

@@ -34,7 +34,7 @@ public final class AccessLogs implements AutoCloseable {
             w = new AccessLogWriter(spec.file(), capacity);
             writers.put(spec.file(), w);
         }
-        return AccessLog.to(w);
+        return AccessLog.to(w, spec.format());
     }
 
     /** Lines dropped over all files. */

@@ -63,6 +63,8 @@ class AccessLogWriterTest {
             AccessLog a = logs.open(AccessLogSpec.parse("proxy_access_log", "logs/access.log", dir));
             AccessLog b = logs.open(AccessLogSpec.parse("proxy_stream_access_log", "logs/access.log basic", dir, "basic"));
             assertSame(a.writer(), b.writer());
+            assertEquals("basic", b.format());
+            assertEquals(null, a.format());
             AccessLog off = logs.open(AccessLogSpec.parse("admin_access_log", "off", dir));
             assertSame(AccessLog.OFF, off);
             assertFalse(off.enabled());

@@ -1385,7 +1385,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 System.currentTimeMillis(), req == null ? null : req.method().name(), req == null ? null : req.uri(),
                 h2 ? "HTTP/2.0" : req == null ? null : req.protocolVersion().text(), status, bodyBytes,
                 h == null ? null : h.get(HttpHeaderNames.REFERER), h == null ? null : h.get(HttpHeaderNames.USER_AGENT),
-                requestId, ci == null || ci.proxied() == null ? null : ci.proxied().tlvs()));
+                AccessLogFormat.COMBINED.equals(accessLog.format()) ? null : requestId,
+                ci == null || ci.proxied() == null ? null : ci.proxied().tlvs()));
     }
 
     private static long elapsedMs(Exchange e) {
