@@ -25,6 +25,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import org.kongjava.config.schema.EntityException;
+import org.kongjava.core.accesslog.AccessLog;
+import org.kongjava.core.accesslog.AccessLogFormat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,9 +48,23 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
     private final ArrayDeque<FullHttpRequest> queued = new ArrayDeque<>();
     private boolean busy;
 
+    private final AccessLog accessLog;
+    /** The request being answered, for its access-log line (null when the log is off). */
+    private RequestFacts pending;
+
+    /** What the {@code combined} access-log line needs of a request, copied before the request is released. */
+    private record RequestFacts(String method, String uri, String protocol, String authorization, String referer,
+                                String userAgent) {
+    }
+
     AdminHandler(AdminContext ctx, AdminApi api) {
+        this(ctx, api, AccessLog.OFF);
+    }
+
+    AdminHandler(AdminContext ctx, AdminApi api, AccessLog accessLog) {
         this.ctx = ctx;
         this.api = api;
+        this.accessLog = accessLog;
     }
 
     // Connections are counted by AdminServer's first handler: this one may be added after the TLS handshake
@@ -93,6 +109,14 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         boolean head = req.method().name().equals("HEAD");
+        if (accessLog.enabled()) {
+            var h = req.headers();
+            pending = new RequestFacts(req.method().name(), req.uri(),
+                    c.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel ? "HTTP/2.0"
+                            : req.protocolVersion().text(),
+                    h.get(HttpHeaderNames.AUTHORIZATION), h.get(HttpHeaderNames.REFERER),
+                    h.get(HttpHeaderNames.USER_AGENT));
+        }
         CompletableFuture<AdminResponse> result;
         try {
             result = dispatch(req);
@@ -227,6 +251,10 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive) {
             h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
+        if (pending != null) {
+            logAccess(c, pending, r.status(), head ? 0 : bytes.length);
+            pending = null;
+        }
         var f = c.writeAndFlush(resp);
         if (!keepAlive) {
             f.addListener(ChannelFutureListener.CLOSE);
@@ -238,6 +266,15 @@ final class AdminHandler extends ChannelInboundHandlerAdapter {
         } else if (!c.channel().config().isAutoRead()) {
             c.channel().config().setAutoRead(true);
         }
+    }
+
+    /** One {@code admin_access_log} line (nginx {@code combined}); the client is the TCP peer, as in Kong. */
+    private void logAccess(ChannelHandlerContext c, RequestFacts q, int status, long bodyBytes) {
+        java.net.SocketAddress peer = c.channel() instanceof io.netty.handler.codec.http2.Http2StreamChannel s
+                ? s.parent().remoteAddress() : c.channel().remoteAddress();
+        String addr = peer instanceof java.net.InetSocketAddress isa ? AccessLogFormat.address(isa.getAddress()) : null;
+        accessLog.write(AccessLogFormat.http(addr, q.authorization(), System.currentTimeMillis(), q.method(), q.uri(),
+                q.protocol(), status, bodyBytes, q.referer(), q.userAgent(), null, null));
     }
 
     @Override

@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import org.kongjava.core.accesslog.AccessLog;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
@@ -48,6 +49,7 @@ public final class AdminServer implements PipelineFactory {
     private final long handshakeTimeoutMillis;
     private final ConnectionCounter counter;
     private final ProxyProtocolSettings proxyProtocol;
+    private volatile AccessLog accessLog = AccessLog.OFF;
 
     public AdminServer(AdminContext context) {
         this(context, TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS);
@@ -69,6 +71,12 @@ public final class AdminServer implements PipelineFactory {
         this.counter = new ConnectionCounter(context);
     }
 
+    /** Sets where answered requests are logged ({@code admin_access_log}); call before binding listeners. */
+    public AdminServer accessLog(AccessLog log) {
+        this.accessLog = java.util.Objects.requireNonNull(log, "log");
+        return this;
+    }
+
     @Override
     public void initChannel(Channel ch, ListenSpec listener) {
         ChannelPipeline p = ch.pipeline();
@@ -88,7 +96,7 @@ public final class AdminServer implements PipelineFactory {
         p.addLast(PipelineNames.HTTP_CODEC, new HttpServerCodec());
         p.addLast(PipelineNames.HTTP_KEEPALIVE, new HttpServerKeepAliveHandler());
         p.addLast(PipelineNames.ADMIN_AGGREGATOR, new JsonLimitAggregator(maxBody, context));
-        p.addLast(PipelineNames.ADMIN, new AdminHandler(context, api));
+        p.addLast(PipelineNames.ADMIN, new AdminHandler(context, api, accessLog));
     }
 
     private void addHttp2(ChannelPipeline p) {
@@ -99,7 +107,7 @@ public final class AdminServer implements PipelineFactory {
                 // Each stream is one request/response, seen by the handler as HTTP/1.1 objects.
                 stream.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true));
                 stream.pipeline().addLast(PipelineNames.ADMIN_AGGREGATOR, new JsonLimitAggregator(maxBody, context));
-                stream.pipeline().addLast(PipelineNames.ADMIN, new AdminHandler(context, api));
+                stream.pipeline().addLast(PipelineNames.ADMIN, new AdminHandler(context, api, accessLog));
             }
         }));
     }

@@ -23,6 +23,9 @@ import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.config.store.ConfigStore;
 import org.kongjava.config.store.ConfigStores;
+import org.kongjava.core.accesslog.AccessLogFormat;
+import org.kongjava.core.accesslog.AccessLogSpec;
+import org.kongjava.core.accesslog.AccessLogs;
 import org.kongjava.core.listener.BoundListener;
 import org.kongjava.core.listener.ListenerManager;
 import org.kongjava.core.listener.Passthrough;
@@ -76,6 +79,7 @@ final class GatewayServer {
     private TlsCompiler tls;
     private ListenerCertificates certs;
     private ExpiryMonitor expiry;
+    private AccessLogs accessLogs;
     private final ServerCounters counters = new ServerCounters();
 
     GatewayServer(KongConf conf, Prefix prefix) {
@@ -127,6 +131,18 @@ final class GatewayServer {
         servedListeners(conf, "admin_listen", false);
         streamListeners(conf);
         streamSettings(conf);
+        accessLogSpecs(conf, conf.prefix());
+    }
+
+    /** {@code proxy_access_log}, {@code admin_access_log}, {@code proxy_stream_access_log}, in that order. */
+    static List<AccessLogSpec> accessLogSpecs(KongConf conf, Path prefixRoot) {
+        return List.of(
+                AccessLogSpec.parse("proxy_access_log", conf.string("proxy_access_log"), prefixRoot,
+                        AccessLogFormat.KONG, AccessLogFormat.COMBINED),
+                AccessLogSpec.parse("admin_access_log", conf.string("admin_access_log"), prefixRoot,
+                        AccessLogFormat.COMBINED),
+                AccessLogSpec.parse("proxy_stream_access_log", conf.string("proxy_stream_access_log"), prefixRoot,
+                        AccessLogFormat.BASIC));
     }
 
     /** The stream_listen entries; {@code udp} is refused, naming the flag and address. */
@@ -151,6 +167,12 @@ final class GatewayServer {
         validateForStart(conf);
         reportKeys();
         String nodeId = nodeId();
+        // Access logs: parsed first so a bad value fails start-up before anything is bound; one writer per file.
+        List<AccessLogSpec> logSpecs = accessLogSpecs(conf, prefix.root());
+        AccessLogSpec proxyLogSpec = logSpecs.get(0);
+        AccessLogSpec adminLogSpec = logSpecs.get(1);
+        AccessLogSpec streamLogSpec = logSpecs.get(2);
+        accessLogs = new AccessLogs();
         loops = new EventLoops(conf.workerProcesses().orElse(Runtime.getRuntime().availableProcessors()));
         store = ConfigStores.open(conf, prefix.root());
         // Upstream balancers: DNS for host-name targets and active health checks run on the worker loops.
@@ -187,6 +209,7 @@ final class GatewayServer {
         Passthrough passthrough = Passthrough.create(conf.bool("transparent_passthrough"), listeners);
         HttpProxyPipelineFactory proxy = new HttpProxyPipelineFactory(holder, loops, proxySettings(conf), counters,
                 pp, new ProxyProtocolOptions(conf.proxyProtocolTlvHeaders(), conf.upstreamProxyProtocol()), passthrough);
+        proxy.accessLog(accessLogs.open(proxyLogSpec));
         for (ListenSpec s : proxySpecs) {
             listeners.bind(s, proxy);
         }
@@ -195,6 +218,7 @@ final class GatewayServer {
             StreamPipelineFactory stream = new StreamPipelineFactory(holder, loops.socketChannelType(),
                     streamSettings(conf), counters, StreamPipelineFactory.dnsResolver(dns), passthrough,
                     List.of(IpRestrictions.INSTANCE));
+            stream.accessLog(accessLogs.open(streamLogSpec));
             for (ListenSpec s : streamSpecs) {
                 listeners.bind(s, stream);
             }
@@ -203,6 +227,7 @@ final class GatewayServer {
                 conf.forDisplay(), KONG_VERSION, KongJavaMain.version(), conf.adminClientMaxBodySize(),
                 HeaderSettings.enabledFrom(conf), () -> clientAddress.describeAll(boundSpecs()), pp.stats()),
                 TlsHandlers.DEFAULT_HANDSHAKE_TIMEOUT_MILLIS, pp);
+        admin.accessLog(accessLogs.open(adminLogSpec));
         for (ListenSpec s : adminSpecs) {
             listeners.bind(s, admin);
         }
@@ -371,6 +396,14 @@ final class GatewayServer {
         }
         if (tls != null) {
             tls.close();
+        }
+        if (accessLogs != null) {
+            // After the event loops: every line of the last requests is queued by now, and is written before exit.
+            long dropped = accessLogs.dropped();
+            accessLogs.close();
+            if (dropped > 0) {
+                log.warn("{} access-log line(s) were dropped because the disk could not keep up", dropped);
+            }
         }
         try {
             if (store != null) {

@@ -3,13 +3,18 @@ package org.kongjava.stream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.kongjava.config.model.Route;
+import org.kongjava.core.accesslog.AccessLog;
+import org.kongjava.core.accesslog.AccessLogFormat;
+import org.kongjava.core.proxyprotocol.ProxyTlvs;
 import org.kongjava.config.model.Service;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One stream connection's access-log line, written once when the connection ends (logger
- * {@code org.kongjava.stream.access}, INFO). Status codes are nginx stream's {@code $status}: 200 relayed,
+ * One stream connection's access-log line, written once when the connection ends: to
+ * {@code proxy_stream_access_log} in Kong's {@code basic} format (plus the PROXY v2 TLVs, see
+ * {@link AccessLogFormat}), and with the routing details (listener, SNI, route, service, upstream, mode, reason)
+ * to the logger {@code org.kongjava.stream.access} at DEBUG. Status codes are nginx stream's {@code $status}: 200 relayed,
  * 400 bad client input (not TLS on an {@code ssl} port, failed handshake), 403 refused by a preread hook,
  * 500 no route / no service, 502 upstream unreachable, 503 no upstream address (balancer or DNS).
  * <p>
@@ -20,6 +25,9 @@ final class StreamAccessLog {
 
     private final long startNanos = System.nanoTime();
     private final String listener;
+    private final AccessLog sink;
+    /** The connection's PROXY v2 TLVs, once its header is in; else null. */
+    ProxyTlvs tlvs;
     InetSocketAddress client;
     String sni;
     Route route;
@@ -33,6 +41,11 @@ final class StreamAccessLog {
     private boolean written;
 
     StreamAccessLog(String listener, InetSocketAddress client) {
+        this(listener, client, AccessLog.OFF);
+    }
+
+    StreamAccessLog(String listener, InetSocketAddress client, AccessLog sink) {
+        this.sink = sink;
         this.listener = listener;
         this.client = client;
     }
@@ -55,10 +68,15 @@ final class StreamAccessLog {
             return;
         }
         written = true;
-        if (!log.isInfoEnabled()) {
+        if (sink.enabled()) {
+            sink.write(AccessLogFormat.stream(client == null ? null : AccessLogFormat.address(client.getAddress()),
+                    System.currentTimeMillis(), "TCP", status, bytesFromUpstream, bytesFromClient, durationMillis(),
+                    tlvs));
+        }
+        if (!log.isDebugEnabled()) {
             return;
         }
-        log.info("{} {} status={} sni={} route={} service={} upstream={} mode={} bytes_in={} bytes_out={} duration_ms={}{}",
+        log.debug("{} {} status={} sni={} route={} service={} upstream={} mode={} bytes_in={} bytes_out={} duration_ms={}{}",
                 listener, client == null ? "-" : hostPort(client), status, sni == null ? "-" : sni,
                 route == null ? "-" : route.name() != null ? route.name() : route.id(),
                 service == null ? "-" : service.name() != null ? service.name() : service.id(),

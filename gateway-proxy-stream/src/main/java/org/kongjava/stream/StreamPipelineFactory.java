@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import org.kongjava.core.accesslog.AccessLog;
 import org.kongjava.config.conf.ListenSpec;
 import org.kongjava.core.balance.DnsCache;
 import org.kongjava.core.listener.ConnectionInfo;
@@ -44,6 +45,7 @@ public final class StreamPipelineFactory implements PipelineFactory {
     private final Passthrough passthrough;
     private final List<StreamPrereadHook> hooks;
     private final io.netty.bootstrap.Bootstrap upstreamBootstrap;
+    private volatile AccessLog accessLog = AccessLog.OFF;
 
     /**
      * @param resolver          host name → addresses, completing on any thread (the handler moves back to its loop)
@@ -67,6 +69,16 @@ public final class StreamPipelineFactory implements PipelineFactory {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true);
+    }
+
+    /** Sets where ended connections are logged ({@code proxy_stream_access_log}); call before binding listeners. */
+    public StreamPipelineFactory accessLog(AccessLog log) {
+        this.accessLog = Objects.requireNonNull(log, "log");
+        return this;
+    }
+
+    AccessLog accessLog() {
+        return accessLog;
     }
 
     /** The upstream connection template (clone it with the connection's event loop). */

@@ -124,7 +124,8 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
         factory.counters().connectionsAccepted.increment();
         factory.counters().connectionsHandled.increment();
         factory.counters().connectionsActive.increment();
-        accessLog = new StreamAccessLog(spec.key() + " " + spec.address(), (InetSocketAddress) ctx.channel().remoteAddress());
+        accessLog = new StreamAccessLog(spec.key() + " " + spec.address(), (InetSocketAddress) ctx.channel().remoteAddress(),
+                factory.accessLog());
         if (ctx.pipeline().get(PipelineNames.PROXY_PROTOCOL) != null) {
             state = State.PROXY_HEADER;
             ctx.read(); // the PROXY reader removes itself once the header is in; see channelReadComplete
@@ -240,6 +241,9 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
         ConnectionInfo info = ctx.channel().attr(ConnectionInfo.KEY).get();
         client = factory.clientAddress(info, (InetSocketAddress) ctx.channel().remoteAddress());
         accessLog.client = client;
+        if (info != null && info.proxied() != null) {
+            accessLog.tlvs = info.proxied().tlvs();
+        }
         destination = Destinations.of(ctx.channel());
         if (!spec.ssl() && !snap.streamRouter().wantsSni(destination)) {
             route(null, false); // no SNI route can match this port: never wait (server-speaks-first protocols)

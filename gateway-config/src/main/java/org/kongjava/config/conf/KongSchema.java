@@ -60,6 +60,7 @@ final class KongSchema {
             implemented("proxy_error_log", STRING, "logs/error.log"),
             implemented("admin_access_log", STRING, "logs/admin_access.log"),
             implemented("admin_error_log", STRING, "logs/error.log"),
+            implemented("proxy_stream_access_log", STRING, "logs/access.log basic"),
             implemented("port_maps", LIST, null),
             implemented("node_id", STRING, null),
             implemented("proxy_listen", LISTENERS,
@@ -276,7 +277,6 @@ final class KongSchema {
             privileged_worker = NONE
             proxy_server = NONE
             proxy_server_ssl_verify = on
-            proxy_stream_access_log = logs/access.log basic
             proxy_stream_error_log = logs/error.log
             request_debug = on
             request_debug_token =

@@ -44,6 +44,8 @@ import org.kongjava.core.balance.Balancer;
 import org.kongjava.core.balance.Peer;
 import org.kongjava.core.balance.Pick;
 import org.kongjava.core.balance.TargetHealth;
+import org.kongjava.core.accesslog.AccessLog;
+import org.kongjava.core.accesslog.AccessLogFormat;
 import org.kongjava.core.listener.ConnectionInfo;
 import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineNames;
@@ -117,6 +119,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * connection is counted by {@code Http2ProxyPipeline}; no keep-alive and no WebSocket upgrade.
      */
     private boolean h2;
+    /** Where finished exchanges are logged ({@code proxy_access_log}); set by the pipeline factory. */
+    AccessLog accessLog = AccessLog.OFF;
 
     HttpProxyHandler(SnapshotHolder holder, HttpProxySettings settings, ServerCounters counters,
                      UpstreamPools pools, HostResolver resolver, ClientByteCounter clientBytes,
@@ -184,6 +188,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ScheduledFuture<?> writeTimer;
         ScheduledFuture<?> readTimer;
         boolean finished;
+        // Access log: the status and body bytes sent to the client, and the realip-resolved client address.
+        int status;
+        long bodyBytesSent;
+        ClientAddress client;
 
         Exchange(HttpRequest request, String requestId, long startNanos) {
             this.request = request;
@@ -448,6 +456,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         e.match = match;
         ClientAddress client = ClientAddressResolver.resolve(info.peer(), info.proxiedSource(), h, hs);
+        e.client = client;
 
         Route route = match.route();
         if (route.protocols().contains(Protocol.HTTPS) && !route.protocols().contains(Protocol.HTTP) && !https()
@@ -596,8 +605,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         log.info("malformed request from {} ({}): {}", info.peer(), status, cause.getMessage());
         counters.totalRequests.increment();
         HttpRequest shown = req.method() == null ? minimalRequest() : req;
-        FullHttpResponse r = ProxyErrors.nginxError(ctx.alloc(), status, shown, RequestIds.next(), hs, -1, -1);
+        String requestId = RequestIds.next();
+        FullHttpResponse r = ProxyErrors.nginxError(ctx.alloc(), status, shown, requestId, hs, -1, -1);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        if (accessLog.enabled()) {
+            logAccess(req.method() == null ? null : req, status, r.content().readableBytes(), requestId, null);
+        }
         ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -1028,6 +1041,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.responseHeadReceived = true;
+        e.status = code;
         if (e.pick != null) {
             e.pick.responded(code);
             if (e.pick.setCookie() != null) {
@@ -1079,6 +1093,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         boolean last = c instanceof LastHttpContent;
+        e.bodyBytesSent += c.content().readableBytes();
         e.lastClientWrite = ctx.write(c);
         e.wroteInBatch = true;
         if (last) {
@@ -1119,6 +1134,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         e.finished = true;
+        if (accessLog.enabled()) {
+            logAccess(e.request, e.status == 0 ? 499 : e.status, e.bodyBytesSent, e.requestId, e.client);
+        }
         cancel(e.readTimer);
         cancel(e.writeTimer);
         if (e.pick != null) {
@@ -1220,6 +1238,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         boolean keep = e.clientKeepAlive && !mustClose && !unreadBody;
         r.headers().set(HttpHeaderNames.CONNECTION, keep ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         e.responseStarted = true;
+        e.status = r.status().code();
+        e.bodyBytesSent = r.content().readableBytes();
         boolean bodyDone = e.clientBodyDone;
         endExchange(e, false);
         cancelClientTimer();
@@ -1299,6 +1319,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         r.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
         e.relaying = true;
         e.responseStarted = true;
+        e.status = 101;
         e.skipInterimLast = false;
         cancelClientTimer();
         cancel(e.readTimer);
@@ -1342,6 +1363,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         Channel up = e.upstream;
+        e.bodyBytesSent += ((ByteBuf) msg).readableBytes();
         ctx.writeAndFlush(msg).addListener((ChannelFuture f) -> {
             if (f.isSuccess()) {
                 if (up != null) {
@@ -1355,6 +1377,30 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /**
+     * One {@code proxy_access_log} line ({@code kong_log_format}, plus the connection's PROXY TLVs). {@code client}
+     * is the realip-resolved address when routing got that far; else it is resolved here.
+     */
+    private void logAccess(HttpRequest req, int status, long bodyBytes, String requestId, ClientAddress client) {
+        ConnectionInfo ci = info != null ? info : ctx.channel().attr(ConnectionInfo.KEY).get();
+        String addr;
+        if (client != null) {
+            addr = client.ip();
+        } else if (ci != null && ci.peer() != null) {
+            addr = req == null ? AccessLogFormat.address(ci.peer().getAddress())
+                    : ClientAddressResolver.resolve(ci.peer(), ci.proxiedSource(), req.headers(), hs).ip();
+        } else {
+            addr = null;
+        }
+        HttpHeaders h = req == null ? null : req.headers();
+        accessLog.write(AccessLogFormat.http(addr, h == null ? null : h.get(HttpHeaderNames.AUTHORIZATION),
+                System.currentTimeMillis(), req == null ? null : req.method().name(), req == null ? null : req.uri(),
+                h2 ? "HTTP/2.0" : req == null ? null : req.protocolVersion().text(), status, bodyBytes,
+                h == null ? null : h.get(HttpHeaderNames.REFERER), h == null ? null : h.get(HttpHeaderNames.USER_AGENT),
+                AccessLogFormat.COMBINED.equals(accessLog.format()) ? null : requestId,
+                ci == null || ci.proxied() == null ? null : ci.proxied().tlvs()));
+    }
 
     private static long elapsedMs(Exchange e) {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - e.startNanos);

@@ -6,6 +6,7 @@ import io.netty.channel.CombinedChannelDuplexHandler;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpResponseEncoder;
 import org.kongjava.config.conf.ListenSpec;
+import org.kongjava.core.accesslog.AccessLog;
 import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineFactory;
 import org.kongjava.core.listener.PipelineNames;
@@ -44,6 +45,7 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
     private final ProxyProtocolOptions ppOptions;
     private final Passthrough passthrough;
     private final Http2ProxyPipeline http2;
+    private volatile AccessLog accessLog = AccessLog.OFF;
 
     public HttpProxyPipelineFactory(SnapshotHolder holder, EventLoops loops, HttpProxySettings settings,
                                     ServerCounters counters) {
@@ -69,8 +71,8 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         this.resolver = new HostResolver(4, 1024);
         // One proxy handler per HTTP/2 stream; its byte counter sees no bytes (the head arrives whole in a frame).
         this.http2 = new Http2ProxyPipeline(settings, counters,
-                () -> new HttpProxyHandler(holder, settings, counters, pools, resolver, new ClientByteCounter(),
-                        ppOptions, passthrough));
+                () -> withLog(new HttpProxyHandler(holder, settings, counters, pools, resolver,
+                        new ClientByteCounter(), ppOptions, passthrough)));
     }
 
     @Override
@@ -103,8 +105,19 @@ public final class HttpProxyPipelineFactory implements PipelineFactory, AutoClos
         p.addLast(PipelineNames.HEADER_TIMEOUT, bytes);
         p.addLast(PipelineNames.HTTP_CODEC, new CombinedChannelDuplexHandler<>(
                 new GuardedRequestDecoder(cfg, settings.maxHeaderSize()), new HttpResponseEncoder()));
-        p.addLast(PipelineNames.HTTP_PROXY, new HttpProxyHandler(holder, settings, counters, pools, resolver, bytes,
-                ppOptions, passthrough));
+        p.addLast(PipelineNames.HTTP_PROXY, withLog(new HttpProxyHandler(holder, settings, counters, pools, resolver,
+                bytes, ppOptions, passthrough)));
+    }
+
+    /** Sets where finished requests are logged ({@code proxy_access_log}); call before binding listeners. */
+    public HttpProxyPipelineFactory accessLog(AccessLog log) {
+        this.accessLog = java.util.Objects.requireNonNull(log, "log");
+        return this;
+    }
+
+    private HttpProxyHandler withLog(HttpProxyHandler h) {
+        h.accessLog = accessLog;
+        return h;
     }
 
     /** The pools, for tests and for draining at shutdown. */
