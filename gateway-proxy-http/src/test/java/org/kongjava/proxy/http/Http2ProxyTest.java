@@ -365,9 +365,9 @@ class Http2ProxyTest {
     @Test
     void idleConnectionIsClosedAfterKeepaliveTimeoutButNotDuringAStream() throws Exception {
         try (H2Client c = new H2Client(shortIdlePort, false)) {
-            // A stream that lasts longer than keepalive_timeout keeps the connection.
+            // A stream that lasts twice keepalive_timeout completes: an idle close during it would have ended the
+            // exchange. (Checking isActive() afterwards would race the legitimate idle close on a slow machine.)
             assertEquals(200, c.get("/api/delay?ms=600").status());
-            assertTrue(c.conn.isActive(), "not closed while a stream was open");
             assertTrue(c.conn.closeFuture().await(5, TimeUnit.SECONDS), "closed once idle for keepalive_timeout");
         }
     }
