@@ -119,6 +119,95 @@ class TlsProxyTest {
         assertEquals(200, r.status(), r::toString);
     }
 
+    @Test
+    void tls12And13AreServedAndATls10ClientIsRefusedUnderTheDefaultSuite() throws Exception {
+        String openssl = Peers.require("openssl").toString();
+        String connect = "127.0.0.1:" + gw.proxyTlsPort();
+        String v13 = run(List.of(openssl, "s_client", "-connect", connect, "-tls1_3"));
+        assertTrue(v13.contains("New, TLSv1.3,"), v13);
+        String v12 = run(List.of(openssl, "s_client", "-connect", connect, "-tls1_2"));
+        assertTrue(v12.contains("New, TLSv1.2,"), v12);
+        // SECLEVEL=0 makes the client willing to speak TLS 1.0, so a refusal can only come from the gateway.
+        String v10 = run(List.of(openssl, "s_client", "-connect", connect, "-tls1", "-cipher", "DEFAULT@SECLEVEL=0"));
+        assertFalse(v10.contains("New, TLSv1,"), "TLS 1.0 negotiated under the default suite: " + v10);
+        assertTrue(v10.contains("alert"), "the gateway answers a TLS 1.0 ClientHello with an alert: " + v10);
+        assertEquals(200, httpsGet("/tls/after-tls10").status(), "the gateway keeps serving");
+    }
+
+    @Test
+    void certificateRotatedThroughTheAdminApiUnderLoadFailsNoHandshake() throws Exception {
+        String name = "rotate-it.test";
+        Path dir = Files.createTempDirectory("tls-rotate");
+        String[] certs = new String[2];
+        String[] keys = new String[2];
+        try {
+            for (int i = 0; i < 2; i++) {
+                Path cert = dir.resolve("cert" + i + ".pem");
+                Path key = dir.resolve("key" + i + ".pem");
+                run(List.of(Peers.require("openssl").toString(), "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                        "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", cert.toString(),
+                        "-days", "30", "-subj", "/CN=gen" + i + "." + name, "-addext", "subjectAltName=DNS:" + name));
+                certs[i] = Files.readString(cert);
+                keys[i] = Files.readString(key);
+                Files.delete(cert);
+                Files.delete(key);
+            }
+        } finally {
+            Files.deleteIfExists(dir);
+        }
+        String id = gw.admin().create("/certificates", Map.of("cert", certs[0], "key", keys[0], "snis", List.of(name)))
+                .get("id").asText();
+
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.concurrent.atomic.AtomicInteger handshakes = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.Set<String> seen = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Thread> clients = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+            clients.add(Thread.ofPlatform().start(() -> {
+                while (running.get()) {
+                    try (javax.net.ssl.SSLSocket s = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                            .createSocket("127.0.0.1", gw.proxyTlsPort())) {
+                        s.setSoTimeout(10_000);
+                        javax.net.ssl.SSLParameters p = s.getSSLParameters();
+                        p.setServerNames(List.of(new javax.net.ssl.SNIHostName(name)));
+                        s.setSSLParameters(p);
+                        s.startHandshake();
+                        seen.add(((java.security.cert.X509Certificate) s.getSession().getPeerCertificates()[0])
+                                .getSubjectX500Principal().getName());
+                        handshakes.incrementAndGet();
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }
+            }));
+        }
+        try {
+            for (int i = 1; i <= 10; i++) {
+                Thread.sleep(150);
+                gw.admin().patch("/certificates/" + id, Map.of("cert", certs[i % 2], "key", keys[i % 2])).expect(200);
+            }
+            Thread.sleep(150);
+        } finally {
+            running.set(false);
+            for (Thread c : clients) {
+                c.join(15_000);
+            }
+        }
+        assertTrue(failures.isEmpty(), () -> failures.size() + " failed handshakes, first: " + failures.get(0));
+        assertTrue(handshakes.get() >= 20, "handshakes during the rotation: " + handshakes.get());
+        assertTrue(seen.contains("CN=gen0." + name) && seen.contains("CN=gen1." + name),
+                "both certificates were served as they rotated: " + seen);
+    }
+
     /** Everything until the peer closes; a read timeout fails the test (the connection must be closed). */
     private static byte[] readToEof(InputStream in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
