@@ -178,4 +178,52 @@ class StreamTlsUpstreamApiTest {
         assertNotEquals(null, v, String.valueOf(wrongCa.handshakeFailure()));
         assertEquals(UpstreamVerificationException.Reason.UNKNOWN_CA, v.reason());
     }
+
+    /** One line through a stream listener of the real gateway; what came back before the close or a timeout. */
+    private static String lineThrough(int gatewayPort) throws Exception {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", gatewayPort)) {
+            s.setSoTimeout(5_000);
+            s.getOutputStream().write("stream tls\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            java.io.ByteArrayOutputStream got = new java.io.ByteArrayOutputStream();
+            byte[] buf = new byte[256];
+            try {
+                for (int n; !got.toString(StandardCharsets.US_ASCII).contains("\n") && (n = s.getInputStream().read(buf)) >= 0; ) {
+                    got.write(buf, 0, n);
+                }
+            } catch (java.io.IOException closedOrTimedOut) {
+                // nothing more
+            }
+            return got.toString(StandardCharsets.US_ASCII);
+        }
+    }
+
+    @Test
+    void streamTlsServiceThroughTheGatewayVerifiesTheUpstreamAndPresentsTheClientCertificate() throws Exception {
+        try (org.kongjava.it.support.Gateway gw = org.kongjava.it.support.Gateway.builder()
+                .conf("stream_listen", "127.0.0.1:0, 127.0.0.1:0").start()) {
+            org.kongjava.it.support.Admin a = gw.admin();
+            String root = a.create("/ca_certificates", Map.of("cert", UpstreamTlsTest.ROOT.certPem())).get("id").asText();
+            String client = a.create("/certificates", Map.of("cert", UpstreamTlsTest.CLIENT.certPem(),
+                    "key", UpstreamTlsTest.CLIENT.keyPem())).get("id").asText();
+            // The upstream's host_header is the name verified and sent as SNI (the certificate is for upstream.test).
+            a.create("/upstreams", Map.of("name", "s-tls", "host_header", "upstream.test"));
+            a.create("/upstreams/s-tls/targets", Map.of("target", "127.0.0.1:" + port));
+            a.create("/services", map("name", "mtls", "protocol", "tls", "host", "s-tls", "port", port,
+                    "tls_verify", true, "ca_certificates", List.of(root), "client_certificate", Map.of("id", client)));
+            a.create("/services", map("name", "no-client", "protocol", "tls", "host", "s-tls", "port", port,
+                    "tls_verify", true, "ca_certificates", List.of(root)));
+            List<Integer> ports = gw.listeners().stream().filter(l -> l.key().equals("stream_listen"))
+                    .map(org.kongjava.it.support.Gateway.Listener::port).toList();
+            a.create("/services/mtls/routes", Map.of("protocols", List.of("tcp"),
+                    "destinations", List.of(Map.of("port", ports.get(0)))));
+            a.create("/services/no-client/routes", Map.of("protocols", List.of("tcp"),
+                    "destinations", List.of(Map.of("port", ports.get(1)))));
+
+            assertEquals("slt maerts\n", lineThrough(ports.get(0)).replace("\r", ""),
+                    "verified upstream, client certificate presented, bytes both ways");
+            assertTrue(!lineThrough(ports.get(1)).contains("slt maerts"),
+                    "s_server -Verify refuses the service without a client certificate");
+        }
+    }
 }
