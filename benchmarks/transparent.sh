@@ -46,7 +46,11 @@ WORK=$(mktemp -d /tmp/kong-java-tbench.XXXXXX)
 NS="kjbench-$$"
 PIDS=()
 cleanup() {
-  local p
+  local p f
+  # $! of a backgrounded in_ns call is a subshell, not the server: stop the servers by their pid files first.
+  for f in "$WORK"/*/nginx.pid "$WORK/prefix/pids/kong-java.pid"; do
+    [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true
+  done
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
   ip netns del "$NS" 2>/dev/null || true
