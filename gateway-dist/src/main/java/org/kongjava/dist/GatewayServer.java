@@ -160,7 +160,7 @@ final class GatewayServer {
 
     static StreamSettings streamSettings(KongConf conf) {
         return new StreamSettings(conf.millis("stream_sni_wait_timeout"), 10_000, ClientHelloPeeker.DEFAULT_MAX_BYTES,
-                conf.trustedIps(), proxyProtocolSettings(conf));
+                conf.trustedIps(), proxyProtocolSettings(conf), conf.upstreamProxyProtocol());
     }
 
     void start() throws IOException {

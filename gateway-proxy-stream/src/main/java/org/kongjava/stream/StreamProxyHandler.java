@@ -2,6 +2,7 @@ package org.kongjava.stream;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -33,6 +34,7 @@ import org.kongjava.core.balance.TargetHealth;
 import org.kongjava.core.listener.ConnectionInfo;
 import org.kongjava.core.listener.Passthrough;
 import org.kongjava.core.listener.PipelineNames;
+import org.kongjava.core.proxyprotocol.UpstreamProxyHeader;
 import org.kongjava.core.router.ConnectionFacts;
 import org.kongjava.core.router.StreamMatch;
 import org.kongjava.core.snapshot.RoutingSnapshot;
@@ -444,6 +446,7 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
         Service svc = service;
         boolean tls = svc.protocol() == Protocol.TLS;
         UpstreamTlsContexts tlsPolicies = snap.upstreamTls();
+        Integer ppVersion = svc.name() == null ? null : factory.settings().upstreamProxyProtocol().get(svc.name());
         String upstreamSni = tls ? upstreamSni(upstreamHost) : null;
         Bootstrap b = factory.upstreamBootstrap().clone(ctx.channel().eventLoop())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, Math.max(1, svc.connectTimeout()))
@@ -451,6 +454,10 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
                     @Override
                     protected void initChannel(Channel ch) throws Exception {
                         EpollHalfCloseFix.apply(ch);
+                        if (ppVersion != null) {
+                            // Closest to the socket: the header precedes everything, a TLS ClientHello included.
+                            UpstreamProxyHeader.install(ch, ppVersion, client, destination);
+                        }
                         if (tls) {
                             // The service's upstream TLS policy (verify, CAs, depth, client certificate) of the
                             // connection's snapshot; an unusable policy throws, failing this connect.
@@ -467,6 +474,11 @@ final class StreamProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             Channel up = cf.channel();
+            if (ppVersion != null && !tls) {
+                // The header leaves on the first write (a TLS service's ClientHello carries it out); send it now, as an upstream may speak first (SMTP, MySQL)
+                // and would wait for it while the client waits for the greeting.
+                up.writeAndFlush(Unpooled.EMPTY_BUFFER);
+            }
             SslHandler h = up.pipeline().get(SslHandler.class);
             if (h == null) {
                 upstreamReady(up);

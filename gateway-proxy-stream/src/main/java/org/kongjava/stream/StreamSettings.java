@@ -1,5 +1,6 @@
 package org.kongjava.stream;
 
+import java.util.Map;
 import java.util.Objects;
 import org.kongjava.config.net.CidrSet;
 import org.kongjava.core.proxyprotocol.ProxyProtocolSettings;
@@ -17,9 +18,12 @@ import org.kongjava.tls.ClientHelloPeeker;
  * @param trustedIps              kong.conf {@code trusted_ips}: peers whose PROXY header source becomes the client
  *                                address (nginx stream realip)
  * @param proxyProtocol           how PROXY headers are read on {@code proxy_protocol} stream listeners
+ * @param upstreamProxyProtocol   kong.conf {@code upstream_proxy_protocol}: services (by name) whose upstream
+ *                                connections start with a PROXY header (version 1 or 2) carrying the client
  */
 public record StreamSettings(long sniWaitMillis, long handshakeTimeoutMillis, int maxClientHelloBytes,
-                             CidrSet trustedIps, ProxyProtocolSettings proxyProtocol) {
+                             CidrSet trustedIps, ProxyProtocolSettings proxyProtocol,
+                             Map<String, Integer> upstreamProxyProtocol) {
     /** Default of {@code stream_sni_wait_timeout}. */
     public static final long DEFAULT_SNI_WAIT_MILLIS = 100;
 
@@ -35,19 +39,28 @@ public record StreamSettings(long sniWaitMillis, long handshakeTimeoutMillis, in
         }
         Objects.requireNonNull(trustedIps, "trustedIps");
         Objects.requireNonNull(proxyProtocol, "proxyProtocol");
+        upstreamProxyProtocol = Map.copyOf(upstreamProxyProtocol);
     }
 
     /** Defaults: 100 ms SNI wait, 10 s handshake, 16 KiB ClientHello bound, nobody trusted, strict PROXY reading. */
     public static StreamSettings defaults() {
         return new StreamSettings(DEFAULT_SNI_WAIT_MILLIS, 10_000, ClientHelloPeeker.DEFAULT_MAX_BYTES, CidrSet.EMPTY,
-                ProxyProtocolSettings.strict());
+                ProxyProtocolSettings.strict(), Map.of());
     }
 
     public StreamSettings withSniWaitMillis(long millis) {
-        return new StreamSettings(millis, handshakeTimeoutMillis, maxClientHelloBytes, trustedIps, proxyProtocol);
+        return new StreamSettings(millis, handshakeTimeoutMillis, maxClientHelloBytes, trustedIps, proxyProtocol,
+                upstreamProxyProtocol);
     }
 
     public StreamSettings withTrustedIps(CidrSet trusted) {
-        return new StreamSettings(sniWaitMillis, handshakeTimeoutMillis, maxClientHelloBytes, trusted, proxyProtocol);
+        return new StreamSettings(sniWaitMillis, handshakeTimeoutMillis, maxClientHelloBytes, trusted, proxyProtocol,
+                upstreamProxyProtocol);
+    }
+
+    /** {@code upstream_proxy_protocol}: service name → PROXY header version (1 or 2) sent first to its upstream. */
+    public StreamSettings withUpstreamProxyProtocol(Map<String, Integer> byService) {
+        return new StreamSettings(sniWaitMillis, handshakeTimeoutMillis, maxClientHelloBytes, trustedIps, proxyProtocol,
+                byService);
     }
 }

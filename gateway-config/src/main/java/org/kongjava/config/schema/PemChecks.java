@@ -29,11 +29,9 @@ public interface PemChecks {
     /**
      * Kong's entity check of a CA Certificate's {@code cert} (a text that passed {@link #certificate}): exactly one
      * certificate, not expired at {@code nowSeconds}, with the basicConstraints CA flag. Null when valid, else Kong's
-     * message. Implementations that only serve the Certificate schema need not provide it.
+     * message.
      */
-    default String caCertificate(String pem, long nowSeconds) {
-        throw new UnsupportedOperationException("CA certificate checks are not provided by " + getClass().getName());
-    }
+    String caCertificate(String pem, long nowSeconds);
 
     /**
      * Accepts any text and knows no expiry: only for documents that were checked with real checks when they were

@@ -68,6 +68,17 @@ public class CertificateSchemaTest {
             String[] c = pem.split(" ");
             return c.length > 3 ? Long.valueOf(c[3]) : null;
         }
+
+        /** A test CA is a certificate of type "CA"; expiry as {@link #notAfter}. */
+        @Override
+        public String caCertificate(String pem, long nowSeconds) {
+            if (!pem.split(" ")[1].equals("CA")) {
+                return "certificate does not appear to be a CA because it is missing the \"CA\" basic constraint";
+            }
+            Long notAfter = notAfter(pem);
+            return notAfter != null && notAfter < nowSeconds ? "certificate expired, \"Not After\" time is in the past"
+                    : null;
+        }
     };
 
     private static final CertificateSchema CERTS = new CertificateSchema(FAKE);
